@@ -69,6 +69,10 @@ type Fix struct {
 	// FixedVersions are the versions the advisory names as fixing the
 	// vulnerability in the range the installed version falls in, lowest first.
 	FixedVersions []string `json:"fixed_versions,omitempty"`
+	// Upgrade is the lowest version of the package that fixes every
+	// vulnerability found in it, when one exists. All findings of one
+	// package carry the same Upgrade.
+	Upgrade string `json:"upgrade,omitempty"`
 	// Remediation is advice in words, for findings that are not fixed by an upgrade.
 	Remediation string `json:"remediation,omitempty"`
 }

@@ -7,7 +7,6 @@ package walk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -92,8 +91,6 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 		mu.Unlock()
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -131,7 +128,7 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 	if walkErr != nil {
 		return nil, fmt.Errorf("walk %s: %w", a.Target().Name, walkErr)
 	}
-	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	sortWarnings(warnings)

@@ -6,6 +6,7 @@
 package finding
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -120,30 +121,44 @@ func (f *Finding) ComputeFingerprint() string {
 // SetFingerprint computes and stores the fingerprint.
 func (f *Finding) SetFingerprint() { f.Fingerprint = f.ComputeFingerprint() }
 
-// Less orders findings for deterministic output: by severity (highest first),
-// then rule, package, location.
-func Less(a, b *Finding) bool {
+// Compare orders findings for deterministic output: by severity (highest
+// first), then rule, package, location and fingerprint. It does not allocate.
+func Compare(a, b *Finding) int {
 	if a.Severity != b.Severity {
-		return a.Severity > b.Severity
+		return cmp.Compare(b.Severity, a.Severity)
 	}
 	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
-		return c < 0
+		return c
 	}
-	if ap, bp := pkgKey(a), pkgKey(b); ap != bp {
-		return ap < bp
+	if c := comparePackages(a.Package, b.Package); c != 0 {
+		return c
 	}
-	if a.Location.Path != b.Location.Path {
-		return a.Location.Path < b.Location.Path
+	if c := strings.Compare(a.Location.Path, b.Location.Path); c != 0 {
+		return c
 	}
-	if a.Location.Line != b.Location.Line {
-		return a.Location.Line < b.Location.Line
+	if c := cmp.Compare(a.Location.Line, b.Location.Line); c != 0 {
+		return c
 	}
-	return a.Fingerprint < b.Fingerprint
+	return strings.Compare(a.Fingerprint, b.Fingerprint)
 }
 
-func pkgKey(f *Finding) string {
-	if f.Package == nil {
-		return ""
+// Less reports whether a sorts before b (see Compare).
+func Less(a, b *Finding) bool { return Compare(a, b) < 0 }
+
+func comparePackages(a, b *Package) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
 	}
-	return f.Package.Ecosystem + "\x00" + f.Package.Name + "\x00" + f.Package.Version
+	if c := strings.Compare(a.Ecosystem, b.Ecosystem); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Version, b.Version)
 }

@@ -1,0 +1,96 @@
+// Package scan is the pipeline every scan command runs: open the target as
+// an artifact, walk it once with every analyzer, match the inventory against
+// the vulnerability database, apply the gate and assemble the report.
+package scan
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redline-sec/redline/internal/artifact"
+	"github.com/redline-sec/redline/internal/inventory"
+	"github.com/redline-sec/redline/internal/inventory/catalogers"
+	"github.com/redline-sec/redline/internal/match"
+	"github.com/redline-sec/redline/internal/policy"
+	"github.com/redline-sec/redline/internal/report"
+	"github.com/redline-sec/redline/internal/vulndb"
+	"github.com/redline-sec/redline/internal/walk"
+)
+
+// Options configure one scan.
+type Options struct {
+	// DB is the vulnerability database to match against.
+	DB *vulndb.DB
+	// Gate decides pass or block; a zero Gate never blocks.
+	Gate policy.Gate
+	// Match options (the platform assumed for Go modules from go.mod).
+	Match match.Options
+	// Tool identifies Redline in the report.
+	Tool report.Tool
+	// Workers bounds the walk's worker pool; 0 means GOMAXPROCS.
+	Workers int
+	// Logger receives warnings and debug logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Progress is called as files are analyzed.
+	Progress func(walk.Stats)
+}
+
+// Run scans the artifact and returns the report with the gate's decision.
+func Run(ctx context.Context, a artifact.Artifact, opts Options) (*report.Report, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.DB == nil {
+		return nil, fmt.Errorf("scan %s: no vulnerability database", a.Target().Name)
+	}
+	target := a.Target()
+
+	start := time.Now()
+	collector := inventory.NewCollector(catalogers.All()...)
+	res, err := walk.Run(ctx, a, []walk.Analyzer{collector}, walk.Options{
+		Workers:  opts.Workers,
+		Logger:   log,
+		Progress: opts.Progress,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pkgs := collector.Packages()
+	log.Debug("walk done", "files", res.Stats.Files, "analyzed", res.Stats.Analyzed, "packages", len(pkgs), "took", time.Since(start))
+
+	start = time.Now()
+	findings, err := match.New(opts.DB, opts.Match).Match(ctx, target, pkgs)
+	if err != nil {
+		return nil, fmt.Errorf("match %s: %w", target.Name, err)
+	}
+	log.Debug("match done", "findings", len(findings), "took", time.Since(start))
+
+	r := &report.Report{
+		Tool:     opts.Tool,
+		Target:   target,
+		Packages: pkgs,
+	}
+	if info, err := databaseInfo(opts.DB); err != nil {
+		log.Warn("read database status", "err", err)
+	} else {
+		r.Database = info
+	}
+	r.AddWalkWarnings(res.Warnings)
+	r.SetDecision(opts.Gate.Evaluate(findings))
+	return r, nil
+}
+
+func databaseInfo(db *vulndb.DB) (*report.DatabaseInfo, error) {
+	st, err := db.Status()
+	if err != nil {
+		return nil, err
+	}
+	info := &report.DatabaseInfo{Built: st.Built}
+	for _, e := range st.Ecosystems {
+		info.Ecosystems = append(info.Ecosystems, report.EcosystemCount{Name: e.Name, Records: e.Records})
+	}
+	return info, nil
+}

@@ -38,7 +38,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.Var(&f.failOn, "fail-on", "exit 1 when a finding is at or above this severity: critical, high, medium, low (default: never)")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
-	fl.StringVar(&f.platform, "platform", "", "os/arch assumed for Go modules listed in go.mod, for platform-specific vulnerabilities (default: this machine's)")
+	fl.StringVar(&f.platform, "platform", "", "os/arch the Go modules of a go.mod will be built for, to drop vulnerabilities of other platforms (default: report every platform's, as govulncheck does for source); Go binaries always use their own")
 }
 
 func newScanCmd(g *globals) *cobra.Command {

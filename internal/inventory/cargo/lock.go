@@ -13,6 +13,7 @@ import (
 
 	"github.com/redline-sec/redline/internal/finding"
 	"github.com/redline-sec/redline/internal/inventory"
+	"github.com/redline-sec/redline/internal/inventory/tomlshape"
 	"github.com/redline-sec/redline/internal/walk"
 )
 
@@ -123,7 +124,7 @@ func parseLock(name string, data []byte) ([]inventory.Package, error) {
 // decodeLock decodes a lockfile, returning the line of the error when it
 // fails and the line is known.
 func decodeLock(data []byte) (*lockFile, int, error) {
-	if line, err := checkShape(data); err != nil {
+	if line, err := tomlshape.Check(data); err != nil {
 		return nil, line, err
 	}
 	var lf lockFile

@@ -8,11 +8,15 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/redline-sec/redline/internal/inventory"
+	"github.com/redline-sec/redline/internal/inventory/tomlshape"
 )
 
 // decodeTOML decodes a TOML document into v. A syntax error becomes a
 // *inventory.ParseError at its line.
 func decodeTOML(p string, data []byte, v any) error {
+	if line, err := tomlshape.Check(data); err != nil {
+		return &inventory.ParseError{Path: p, Line: line, Err: err}
+	}
 	_, err := toml.Decode(string(data), v)
 	if err == nil {
 		return nil

@@ -1,23 +1,26 @@
-package cargo
+// Package tomlshape screens TOML before it reaches the decoder.
+// BurntSushi/toml has no limits of its own: deeply nested arrays overflow
+// the goroutine stack (which kills the process; recover cannot catch it) and
+// a dotted key with a million parts takes minutes and gigabytes. Every
+// cataloger that decodes TOML calls Check first.
+package tomlshape
 
 import "fmt"
 
-// Limits on the shape of TOML input. BurntSushi/toml has none of its own:
-// a few megabytes of nested arrays overflow the goroutine stack, which kills
-// the process rather than panicking, and a dotted key with a million parts
-// takes minutes and gigabytes. Cargo.lock needs a depth of two (the
-// [[package]] header) and one dot (in a version number).
+// Limits on the shape of TOML input. Lock files need a depth of about
+// three (a [[package]] header holding an array of inline tables) and a few
+// dots (dotted keys).
 const (
-	maxTOMLDepth = 32 // arrays, inline tables and header brackets open at once
-	maxTOMLDots  = 64 // dots outside strings and comments on one line
+	MaxDepth = 32 // arrays, inline tables and header brackets open at once
+	MaxDots  = 64 // dots outside strings and comments on one line
 )
 
-// checkShape scans TOML the way its lexer splits it into strings, comments
+// Check scans TOML the way its lexer splits it into strings, comments
 // and the rest, and fails at the first line that nests deeper than
-// maxTOMLDepth or holds more than maxTOMLDots dots outside strings. It
+// MaxDepth or holds more than MaxDots dots outside strings. It
 // returns that line (1-based) with the error. It accepts much that is not
 // valid TOML; the decoder rejects that afterwards.
-func checkShape(data []byte) (int, error) {
+func Check(data []byte) (int, error) {
 	const (
 		plain = iota
 		comment
@@ -81,8 +84,8 @@ func checkShape(data []byte) (int, error) {
 				}
 			case '[', '{':
 				depth++
-				if depth > maxTOMLDepth {
-					return line, fmt.Errorf("more than %d nested arrays or tables", maxTOMLDepth)
+				if depth > MaxDepth {
+					return line, fmt.Errorf("more than %d nested arrays or tables", MaxDepth)
 				}
 			case ']', '}':
 				if depth > 0 {
@@ -90,8 +93,8 @@ func checkShape(data []byte) (int, error) {
 				}
 			case '.':
 				dots++
-				if dots > maxTOMLDots {
-					return line, fmt.Errorf("more than %d dots in one line", maxTOMLDots)
+				if dots > MaxDots {
+					return line, fmt.Errorf("more than %d dots in one line", MaxDots)
 				}
 			}
 		}

@@ -32,10 +32,11 @@ type Range struct {
 	Events []Event `json:"events"`
 }
 
-// Import is a Go package (from ecosystem_specific.imports) that a Go
+// GoImport is a Go package (from ecosystem_specific.imports) that a Go
 // vulnerability is in, with the platforms it is limited to. Empty GOOS or
-// GOARCH means every platform.
-type Import struct {
+// GOARCH means every platform. (Named GoImport because Import is the
+// function that imports OSV files.)
+type GoImport struct {
 	Path    string   `json:"path"`
 	GOOS    []string `json:"goos,omitempty"`
 	GOARCH  []string `json:"goarch,omitempty"`
@@ -58,23 +59,30 @@ type Affected struct {
 	// Versions lists affected versions explicitly.
 	Versions []string `json:"versions,omitempty"`
 	// Imports are Go packages with their platform limits (Go only).
-	Imports []Import `json:"imports,omitempty"`
-	// Severity from the affected entry's own ecosystem_specific or
-	// database_specific severity, when the record puts it there.
+	Imports []GoImport `json:"imports,omitempty"`
+	// Severity of this entry alone, as a lower-case finding.Severity name
+	// ("high"), when the record gives one: from the entry's own CVSS
+	// vectors (v4 preferred), else its ecosystem_specific or
+	// database_specific severity word. Empty when unknown.
 	Severity string `json:"severity,omitempty"`
 }
 
 // Vuln is the part of an OSV record that reports show.
 type Vuln struct {
-	ID        string    `json:"id"`
-	Summary   string    `json:"summary,omitempty"`
-	Details   string    `json:"details,omitempty"`
-	Aliases   []string  `json:"aliases,omitempty"`
-	Related   []string  `json:"related,omitempty"`
+	ID      string   `json:"id"`
+	Summary string   `json:"summary,omitempty"`
+	Details string   `json:"details,omitempty"`
+	Aliases []string `json:"aliases,omitempty"`
+	Related []string `json:"related,omitempty"`
+	// Upstream lists the ids this record was derived from (OSV "upstream",
+	// e.g. the CVE behind a distribution advisory).
+	Upstream  []string  `json:"upstream,omitempty"`
 	Published time.Time `json:"published,omitzero"` // zero when the record has none or 0001-01-01
 	Modified  time.Time `json:"modified,omitzero"`
-	// Severity is derived: the highest CVSS base score (v4 preferred over v3),
-	// else database_specific.severity, else unknown.
+	// Severity is derived: the highest CVSS base score (v4 preferred over v3)
+	// of the record's and its affected entries' vectors; without vectors,
+	// the highest of database_specific.severity, Ubuntu-type severity words
+	// and the affected entries' severities; else unknown.
 	Severity finding.Severity `json:"severity"`
 	CVSS     []finding.CVSS   `json:"cvss,omitempty"`
 	// References are URLs, in record order.
@@ -95,11 +103,14 @@ type Status struct {
 
 // EcosystemStatus is one ecosystem's part of the database.
 type EcosystemStatus struct {
-	Name         string    `json:"name"`    // base ecosystem name: "Go", "Alpine"
-	Records      int       `json:"records"` // vulnerabilities stored
-	Withdrawn    int       `json:"withdrawn"`
-	Skipped      int       `json:"skipped"` // malformed records left out
-	Source       string    `json:"source"`  // URL or path it came from
+	Name      string `json:"name"`    // base ecosystem name: "Go", "Alpine"
+	Records   int    `json:"records"` // vulnerabilities stored
+	Withdrawn int    `json:"withdrawn"`
+	Skipped   int    `json:"skipped"` // malformed records left out
+	// Unindexed counts stored records that name no package of this
+	// ecosystem (GIT-only ranges): reachable by Vuln, never matched.
+	Unindexed    int       `json:"unindexed"`
+	Source       string    `json:"source"` // URL or path it came from
 	Updated      time.Time `json:"updated"`
 	ETag         string    `json:"etag,omitempty"`
 	LastModified string    `json:"last_modified,omitempty"`

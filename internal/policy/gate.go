@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redline-sec/redline/internal/finding"
+	"github.com/redline-sec/redline/internal/glob"
 	"github.com/redline-sec/redline/internal/inventory"
 )
 
@@ -170,7 +171,7 @@ func matches(ig *Ignore, f *finding.Finding) bool {
 			return false
 		}
 	}
-	if ig.Path != "" && !matchGlob(ig.Path, strings.TrimPrefix(f.Location.Path, "./")) {
+	if ig.Path != "" && !glob.Match(ig.Path, strings.TrimPrefix(f.Location.Path, "./")) {
 		return false
 	}
 	return true

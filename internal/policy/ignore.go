@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/redline-sec/redline/internal/glob"
 )
 
-// DefaultIgnoreFile is the ignore file a scan reads from the current
+// DefaultIgnoreFile is the ignore file a scan reads from the scanned
 // directory when none is named.
 const DefaultIgnoreFile = ".redlineignore"
 
@@ -23,7 +24,6 @@ const (
 	MaxIgnores        = 10000   // entries
 	maxFieldLen       = 1024    // bytes in id, package, path, owner
 	maxReasonLen      = 4096    // bytes in reason
-	maxGlobSegments   = 64      // "/"-separated parts of a path pattern
 	maxErrors         = 20      // problems reported from one file
 )
 
@@ -286,7 +286,7 @@ func (p *parser) entry(i int, n *yaml.Node) (Ignore, bool) {
 	}
 	if ig.Path != "" {
 		ig.Path = strings.TrimPrefix(ig.Path, "./")
-		if err := checkGlob(ig.Path); err != nil {
+		if err := glob.Validate(ig.Path); err != nil {
 			p.errorf(n.Line, "ignores[%d]: path %q: %v", i, ig.Path, err)
 		}
 	}
@@ -308,54 +308,4 @@ func kindName(n *yaml.Node) string {
 		return "nothing"
 	}
 	return fmt.Sprintf("%q", n.Value)
-}
-
-// checkGlob reports a malformed path pattern.
-func checkGlob(pattern string) error {
-	segs := strings.Split(pattern, "/")
-	if len(segs) > maxGlobSegments {
-		return fmt.Errorf("more than %d path segments", maxGlobSegments)
-	}
-	for _, s := range segs {
-		if s == "**" {
-			continue
-		}
-		if _, err := path.Match(s, ""); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// matchGlob reports whether name matches pattern (see Ignore.Path). It runs
-// in time proportional to the product of the segment counts, whatever the
-// number of "**".
-func matchGlob(pattern, name string) bool {
-	ps := strings.Split(pattern, "/")
-	ns := strings.Split(name, "/")
-	// ok[j] is true when ps[:i] matches ns[:j], for the current i.
-	ok := make([]bool, len(ns)+1)
-	next := make([]bool, len(ns)+1)
-	ok[0] = true
-	for _, p := range ps {
-		if p == "**" {
-			// ** matches any run of segments: next[j] = any ok[k], k <= j.
-			reached := false
-			for j := range ok {
-				reached = reached || ok[j]
-				next[j] = reached
-			}
-		} else {
-			next[0] = false
-			for j := 1; j <= len(ns); j++ {
-				m := false
-				if ok[j-1] {
-					m, _ = path.Match(p, ns[j-1])
-				}
-				next[j] = m
-			}
-		}
-		ok, next = next, ok
-	}
-	return ok[len(ns)]
 }

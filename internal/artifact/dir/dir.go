@@ -14,6 +14,7 @@ import (
 
 	"github.com/redline-sec/redline/internal/artifact"
 	"github.com/redline-sec/redline/internal/finding"
+	"github.com/redline-sec/redline/internal/glob"
 )
 
 // Options say what to leave out of the walk.
@@ -38,7 +39,7 @@ type Dir struct {
 // name is how reports call the target (the path as the user typed it).
 func Open(root string, opts Options) (*Dir, error) {
 	for _, p := range append(append([]string{}, opts.SkipDirs...), opts.SkipFiles...) {
-		if _, err := path.Match(strings.ReplaceAll(p, "**", "*"), ""); err != nil {
+		if err := glob.Validate(p); err != nil {
 			return nil, fmt.Errorf("bad skip pattern %q: %w", p, err)
 		}
 	}
@@ -141,9 +142,11 @@ func matchAny(patterns []string, rel string) bool {
 	return false
 }
 
-// Match reports whether the slash-separated relative path rel matches the glob
-// pattern. A pattern without a slash matches any single element of rel; "**"
-// stands for any number of path elements. A leading "./" is ignored.
+// Match reports whether the slash-separated relative path rel matches the
+// pattern. A pattern without a slash matches any single element of rel (so
+// "node_modules" skips every node_modules directory); otherwise it must match
+// the whole path, with "**" standing for any number of elements (see package
+// glob). A leading "./" and a trailing "/" are ignored.
 func Match(pattern, rel string) bool {
 	pattern = strings.TrimPrefix(strings.TrimSuffix(pattern, "/"), "./")
 	if !strings.Contains(pattern, "/") && pattern != "**" {
@@ -154,26 +157,5 @@ func Match(pattern, rel string) bool {
 		}
 		return false
 	}
-	return matchElems(strings.Split(pattern, "/"), strings.Split(rel, "/"))
-}
-
-func matchElems(pat, elems []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			for i := 0; i <= len(elems); i++ {
-				if matchElems(pat[1:], elems[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(elems) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], elems[0]); !ok {
-			return false
-		}
-		pat, elems = pat[1:], elems[1:]
-	}
-	return len(elems) == 0
+	return glob.Match(pattern, rel)
 }

@@ -42,7 +42,7 @@ func (g *pkgGroup) locations() []string {
 	seen := make(map[string]bool)
 	var out []string
 	for _, f := range g.findings {
-		l := f.Location.Path
+		l := f.Location.String() // path:line, the line to edit
 		if l == "" || seen[l] {
 			continue
 		}

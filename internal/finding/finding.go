@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -110,12 +111,20 @@ func (f *Finding) ComputeFingerprint() string {
 	if f.Package != nil {
 		parts = append(parts, f.Package.Ecosystem, f.Package.Name)
 	}
-	h := sha256.New()
+	// Length-prefix every part so that ("ab","c") and ("a","bc") differ.
+	n := 0
 	for _, p := range parts {
-		// Length-prefix every part so that ("ab","c") and ("a","bc") differ.
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
+		n += len(p) + 22
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	buf := make([]byte, 0, n)
+	for _, p := range parts {
+		buf = strconv.AppendInt(buf, int64(len(p)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, p...)
+		buf = append(buf, ';')
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:16])
 }
 
 // SetFingerprint computes and stores the fingerprint.

@@ -94,3 +94,17 @@ func TestLess(t *testing.T) {
 		t.Error("same severity sorts by rule id")
 	}
 }
+
+// The fingerprint is stored by the server and compared across versions of
+// Redline: it must never change for the same finding.
+func TestFingerprintPinned(t *testing.T) {
+	f := Finding{
+		Kind: KindVulnerability, RuleID: "GO-2022-0969",
+		Target:   Target{Kind: "filesystem", Name: "app"},
+		Location: Location{Path: "go.mod"},
+		Package:  &Package{Name: "golang.org/x/net", Ecosystem: "Go"},
+	}
+	if got, want := f.ComputeFingerprint(), "52e912dfe2c6d454c2c00b72c91a763d"; got != want {
+		t.Errorf("fingerprint = %s, want %s", got, want)
+	}
+}

@@ -33,8 +33,10 @@ type Entry struct {
 	Layer string
 	// CreatedBy is the image history entry of Layer.
 	CreatedBy string
-	// Open opens the file for reading. It may be called from another goroutine
-	// after Walk's callback returned, and at most once.
+	// Open opens the file for reading. It is called at most once, and only
+	// before Walk's callback for this entry returns (a streamed image layer
+	// has moved on after that); the Content it returns stays valid until
+	// closed, from any goroutine.
 	Open func() (Content, error)
 }
 
@@ -42,7 +44,9 @@ type Entry struct {
 type Artifact interface {
 	// Target describes what is being scanned, for reports.
 	Target() finding.Target
-	// Walk calls fn for every regular file, in lexical path order. An error
-	// from fn stops the walk and is returned.
+	// Walk calls fn for every regular file. A directory walks in lexical
+	// path order; an image may walk its layers concurrently, so fn must be
+	// safe for concurrent use. An error from fn stops the walk and is
+	// returned.
 	Walk(ctx context.Context, fn func(Entry) error) error
 }

@@ -73,8 +73,9 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 	}
 
 	type job struct {
-		entry  artifact.Entry
-		wanted []Analyzer
+		entry   artifact.Entry
+		content artifact.Content
+		wanted  []Analyzer
 	}
 	var (
 		stats    Stats
@@ -96,7 +97,7 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				analyze(ctx, j.entry, j.wanted, warn)
+				analyze(ctx, j.entry, j.content, j.wanted, warn)
 				n := atomic.AddInt64(&stats.Analyzed, 1)
 				if opts.Progress != nil {
 					opts.Progress(Stats{Files: atomic.LoadInt64(&stats.Files), Analyzed: n, Warnings: atomic.LoadInt64(&stats.Warnings)})
@@ -116,10 +117,18 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 		if len(wanted) == 0 {
 			return nil
 		}
+		// Open here, not in the worker: a streamed layer must be read
+		// before the walk moves on to its next entry.
+		c, err := e.Open()
+		if err != nil {
+			warn(Warning{Path: e.Path, Message: fmt.Sprintf("open: %v", err)})
+			return nil
+		}
 		select {
-		case jobs <- job{entry: e, wanted: wanted}:
+		case jobs <- job{entry: e, content: c, wanted: wanted}:
 			return nil
 		case <-ctx.Done():
+			c.Close()
 			return ctx.Err()
 		}
 	})
@@ -135,12 +144,7 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 	return &Result{Stats: stats, Warnings: warnings}, nil
 }
 
-func analyze(ctx context.Context, e artifact.Entry, wanted []Analyzer, warn func(Warning)) {
-	c, err := e.Open()
-	if err != nil {
-		warn(Warning{Path: e.Path, Message: fmt.Sprintf("open: %v", err)})
-		return
-	}
+func analyze(ctx context.Context, e artifact.Entry, c artifact.Content, wanted []Analyzer, warn func(Warning)) {
 	defer c.Close()
 	f := &File{Path: e.Path, Info: e.Info, Layer: e.Layer, CreatedBy: e.CreatedBy, ra: c, size: c.Size()}
 	for _, an := range wanted {

@@ -50,3 +50,13 @@ type Artifact interface {
 	// returned.
 	Walk(ctx context.Context, fn func(Entry) error) error
 }
+
+// Layered is implemented by artifacts built from stacked layers (images),
+// where a file of a lower layer can be replaced or deleted by a higher one.
+// Walk visits the files of every layer, so that analyzers can report what a
+// deleted file held; Visible tells which of them the final tree still has.
+type Layered interface {
+	// Visible reports whether the file at path, as added by the layer with
+	// the given digest, is part of the squashed tree. Valid after Walk.
+	Visible(path, layer string) bool
+}

@@ -39,6 +39,14 @@ type Package struct {
 	Locations []finding.Location `json:"locations"`
 	// Catalogers that reported it, sorted ("go-binary", "package-lock", …).
 	Catalogers []string `json:"catalogers"`
+	// SourceName and SourceVersion are the source package an OS package was
+	// built from (Debian and Alpine OSV records are keyed by it); empty when
+	// the same as Name and Version or not known.
+	SourceName    string `json:"source_name,omitempty"`
+	SourceVersion string `json:"source_version,omitempty"`
+	// Licenses as the package metadata states them (SPDX expressions where
+	// the metadata uses them), sorted.
+	Licenses []string `json:"licenses,omitempty"`
 	// Dev is true when every place that reported it marks it as a development
 	// dependency.
 	Dev bool `json:"dev,omitempty"`

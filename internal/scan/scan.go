@@ -58,7 +58,7 @@ func Run(ctx context.Context, a artifact.Artifact, opts Options) (*report.Report
 	if err != nil {
 		return nil, err
 	}
-	pkgs := collector.Packages()
+	pkgs := visiblePackages(a, collector.Packages())
 	log.Debug("walk done", "files", res.Stats.Files, "analyzed", res.Stats.Analyzed, "packages", len(pkgs), "took", time.Since(start))
 
 	start = time.Now()

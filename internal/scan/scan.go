@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redline-sec/redline/internal/artifact"
+	"github.com/redline-sec/redline/internal/finding"
 	"github.com/redline-sec/redline/internal/inventory"
 	"github.com/redline-sec/redline/internal/inventory/catalogers"
 	"github.com/redline-sec/redline/internal/match"
@@ -37,17 +38,29 @@ type Options struct {
 	Progress func(walk.Stats)
 }
 
+// Inventory is what one walk of an artifact found.
+type Inventory struct {
+	Target   finding.Target
+	Packages []inventory.Package
+	Warnings []walk.Warning
+}
+
 // Run scans the artifact and returns the report with the gate's decision.
 func Run(ctx context.Context, a artifact.Artifact, opts Options) (*report.Report, error) {
-	log := opts.Logger
-	if log == nil {
-		log = slog.Default()
-	}
 	if opts.DB == nil {
 		return nil, fmt.Errorf("scan %s: no vulnerability database", a.Target().Name)
 	}
-	target := a.Target()
+	inv, err := Catalog(ctx, a, opts)
+	if err != nil {
+		return nil, err
+	}
+	return Assess(ctx, inv, opts)
+}
 
+// Catalog walks the artifact once with every cataloger and returns the
+// packages it still contains.
+func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory, error) {
+	log := logger(opts)
 	start := time.Now()
 	collector := inventory.NewCollector(catalogers.All()...)
 	res, err := walk.Run(ctx, a, []walk.Analyzer{collector}, walk.Options{
@@ -60,27 +73,42 @@ func Run(ctx context.Context, a artifact.Artifact, opts Options) (*report.Report
 	}
 	pkgs := visiblePackages(a, collector.Packages())
 	log.Debug("walk done", "files", res.Stats.Files, "analyzed", res.Stats.Analyzed, "packages", len(pkgs), "took", time.Since(start))
+	return &Inventory{Target: a.Target(), Packages: pkgs, Warnings: res.Warnings}, nil
+}
 
-	start = time.Now()
-	findings, err := match.New(opts.DB, opts.Match).Match(ctx, target, pkgs)
+// Assess matches an inventory against the database and applies the gate.
+func Assess(ctx context.Context, inv *Inventory, opts Options) (*report.Report, error) {
+	log := logger(opts)
+	if opts.DB == nil {
+		return nil, fmt.Errorf("scan %s: no vulnerability database", inv.Target.Name)
+	}
+	start := time.Now()
+	findings, err := match.New(opts.DB, opts.Match).Match(ctx, inv.Target, inv.Packages)
 	if err != nil {
-		return nil, fmt.Errorf("match %s: %w", target.Name, err)
+		return nil, fmt.Errorf("match %s: %w", inv.Target.Name, err)
 	}
 	log.Debug("match done", "findings", len(findings), "took", time.Since(start))
 
 	r := &report.Report{
 		Tool:     opts.Tool,
-		Target:   target,
-		Packages: pkgs,
+		Target:   inv.Target,
+		Packages: inv.Packages,
 	}
 	if info, err := databaseInfo(opts.DB); err != nil {
 		log.Warn("read database status", "err", err)
 	} else {
 		r.Database = info
 	}
-	r.AddWalkWarnings(res.Warnings)
+	r.AddWalkWarnings(inv.Warnings)
 	r.SetDecision(opts.Gate.Evaluate(findings))
 	return r, nil
+}
+
+func logger(opts Options) *slog.Logger {
+	if opts.Logger == nil {
+		return slog.Default()
+	}
+	return opts.Logger
 }
 
 func databaseInfo(db *vulndb.DB) (*report.DatabaseInfo, error) {

@@ -7,6 +7,7 @@ import (
 	"github.com/redline-sec/redline/internal/inventory/cargo"
 	"github.com/redline-sec/redline/internal/inventory/composer"
 	"github.com/redline-sec/redline/internal/inventory/golang"
+	"github.com/redline-sec/redline/internal/inventory/java"
 	"github.com/redline-sec/redline/internal/inventory/npm"
 	"github.com/redline-sec/redline/internal/inventory/python"
 	"github.com/redline-sec/redline/internal/inventory/rubygems"
@@ -22,6 +23,7 @@ func All() []inventory.Cataloger {
 		cargo.Catalogers(),
 		composer.Catalogers(),
 		rubygems.Catalogers(),
+		java.Catalogers(),
 	} {
 		cs = append(cs, group...)
 	}

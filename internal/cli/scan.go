@@ -38,7 +38,6 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.Var(&f.failOn, "fail-on", "exit 1 when a finding is at or above this severity: critical, high, medium, low, or none")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
-	fl.StringVar(&f.platform, "platform", "", "os/arch the Go modules of a go.mod will be built for, to drop vulnerabilities of other platforms (default: report every platform's, as govulncheck does for source); Go binaries always use their own")
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -57,7 +56,7 @@ expiry date; an expired entry stops suppressing and says so.
 Exit codes: 0 pass, 1 blocked by policy, 2 usage or runtime error.`,
 	}
 	addDBFlag(cmd, g)
-	cmd.AddCommand(newScanFSCmd(g))
+	cmd.AddCommand(newScanFSCmd(g), newScanImageCmd(g))
 	return cmd
 }
 
@@ -97,6 +96,7 @@ cannot be parsed is a warning naming it; the scan goes on.`,
 		},
 	}
 	sf.register(cmd)
+	cmd.Flags().StringVar(&sf.platform, "platform", "", "os/arch the Go modules of a go.mod will be built for, to drop vulnerabilities of other platforms (default: report every platform's, as govulncheck does for source); Go binaries always use their own")
 	cmd.Flags().StringSliceVar(&skipDirs, "skip-dirs", nil, "glob of directories to skip (repeatable; '**' matches any depth; no slash: any directory of that name)")
 	cmd.Flags().StringSliceVar(&skipFiles, "skip-files", nil, "glob of files to skip (repeatable; same rules as --skip-dirs)")
 	return cmd

@@ -88,10 +88,16 @@ type queryKey struct{ ecosystem, name string }
 // only against versions its records list verbatim, with a warning.
 func (m *Matcher) Match(ctx context.Context, target finding.Target, pkgs []inventory.Package) ([]finding.Finding, error) {
 	r := &run{Matcher: m, target: target, vulns: make(map[string]*vulndb.Vuln), warned: make(map[string]bool)}
+	// Match what the records are keyed by: the source package for the
+	// distributions whose advisories name source packages.
+	byName := make([]inventory.Package, len(pkgs))
+	for i := range pkgs {
+		byName[i] = bySource(pkgs[i])
+	}
 	byKey := make(map[queryKey][]int)
 	var keys []queryKey
-	for i := range pkgs {
-		k := queryKey{pkgs[i].Ecosystem, pkgs[i].Name}
+	for i := range byName {
+		k := queryKey{byName[i].Ecosystem, byName[i].Name}
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -119,9 +125,16 @@ func (m *Matcher) Match(ctx context.Context, target finding.Target, pkgs []inven
 			set.entries = append(set.entries, e)
 		}
 		for _, i := range byKey[k] {
-			fs, err := r.matchPackage(ctx, &pkgs[i], set)
+			fs, err := r.matchPackage(ctx, &byName[i], set)
 			if err != nil {
 				return nil, err
+			}
+			if byName[i].Name != pkgs[i].Name || byName[i].Version != pkgs[i].Version {
+				// Report the installed binary package, not its source.
+				for j := range fs {
+					fs[j].Package = pkgs[i].Identity()
+					fs[j].SetFingerprint()
+				}
 			}
 			out = append(out, fs...)
 		}
@@ -279,4 +292,28 @@ func (r *run) warn(key, msg string, args ...any) {
 	}
 	r.warned[key] = true
 	r.log.Warn(msg, args...)
+}
+
+// sourceKeyed reports whether a distribution's OSV records name source
+// packages (Debian's and Ubuntu's trackers, Alpine's secdb by origin).
+func sourceKeyed(base string) bool {
+	switch base {
+	case "Debian", "Ubuntu", "Alpine":
+		return true
+	}
+	return false
+}
+
+// bySource returns the package as its advisories name it: for a binary
+// package of a source-keyed distribution, the source package's name and
+// version (the binary's version when the source records none).
+func bySource(p inventory.Package) inventory.Package {
+	if p.SourceName == "" || !sourceKeyed(version.Base(p.Ecosystem)) {
+		return p
+	}
+	p.Name = p.SourceName
+	if p.SourceVersion != "" {
+		p.Version = p.SourceVersion
+	}
+	return p
 }

@@ -720,3 +720,32 @@ func TestGolden(t *testing.T) {
 		t.Errorf("findings differ from %s (run with -update after checking the diff):\n%s", path, b)
 	}
 }
+
+// Debian and Alpine advisories name source packages: a binary package is
+// matched by its source name and version and reported as itself.
+func TestMatchBySourcePackage(t *testing.T) {
+	src := loadSource(t, "Alpine")
+	libssl := inventory.Package{
+		Name: "libssl1.1", Version: "1.1.1d-r0", Ecosystem: "Alpine:v3.11",
+		SourceName: "openssl", SourceVersion: "1.1.1d-r0",
+		Locations: []finding.Location{{Path: "lib/apk/db/installed", Line: 40}},
+	}
+	got := match(t, src, Options{}, libssl)
+	if len(got) == 0 {
+		t.Fatal("no findings for libssl1.1 from source openssl 1.1.1d-r0")
+	}
+	for _, f := range got {
+		if f.Package.Name != "libssl1.1" || f.Package.Version != "1.1.1d-r0" {
+			t.Errorf("%s reported for %s %s, want the binary package", f.RuleID, f.Package.Name, f.Package.Version)
+		}
+		if f.Fingerprint != f.ComputeFingerprint() {
+			t.Errorf("%s: stale fingerprint", f.RuleID)
+		}
+	}
+	// Without a source name, the binary name is looked up (and has no records).
+	noSource := libssl
+	noSource.SourceName = ""
+	if got := match(t, src, Options{}, noSource); len(got) != 0 {
+		t.Errorf("binary name matched %d records", len(got))
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/redline-sec/redline/internal/finding"
 	"github.com/redline-sec/redline/internal/inventory"
 	"github.com/redline-sec/redline/internal/inventory/catalogers"
+	"github.com/redline-sec/redline/internal/inventory/distro"
 	"github.com/redline-sec/redline/internal/match"
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
@@ -42,6 +43,8 @@ type Options struct {
 type Inventory struct {
 	Target   finding.Target
 	Packages []inventory.Package
+	// Distro is the operating system found in the target; nil for none.
+	Distro   *distro.Distro
 	Warnings []walk.Warning
 }
 
@@ -63,7 +66,8 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 	log := logger(opts)
 	start := time.Now()
 	collector := inventory.NewCollector(catalogers.All()...)
-	res, err := walk.Run(ctx, a, []walk.Analyzer{collector}, walk.Options{
+	detector := distro.NewDetector(nil)
+	res, err := walk.Run(ctx, a, []walk.Analyzer{collector, detector}, walk.Options{
 		Workers:  opts.Workers,
 		Logger:   log,
 		Progress: opts.Progress,
@@ -72,8 +76,26 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 		return nil, err
 	}
 	pkgs := visiblePackages(a, collector.Packages())
-	log.Debug("walk done", "files", res.Stats.Files, "analyzed", res.Stats.Analyzed, "packages", len(pkgs), "took", time.Since(start))
-	return &Inventory{Target: a.Target(), Packages: pkgs, Warnings: res.Warnings}, nil
+	inv := &Inventory{Target: a.Target(), Warnings: res.Warnings}
+
+	// OS packages get their distribution's ecosystem once the release
+	// files have been read, whichever order the walk met them in.
+	var visible func(path, layer string) bool
+	if l, ok := a.(artifact.Layered); ok {
+		visible = l.Visible
+	}
+	d, err := detector.Result(visible)
+	if err != nil {
+		inv.Warnings = append(inv.Warnings, walk.Warning{Analyzer: detector.Name(), Message: err.Error()})
+	}
+	inv.Distro = d
+	inv.Packages = distro.Apply(d, pkgs)
+	for _, w := range distro.Warnings(d, inv.Packages) {
+		log.Warn(w)
+		inv.Warnings = append(inv.Warnings, walk.Warning{Analyzer: detector.Name(), Message: w})
+	}
+	log.Debug("walk done", "files", res.Stats.Files, "analyzed", res.Stats.Analyzed, "packages", len(inv.Packages), "distro", d, "took", time.Since(start))
+	return inv, nil
 }
 
 // Assess matches an inventory against the database and applies the gate.

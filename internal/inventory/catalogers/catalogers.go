@@ -4,12 +4,15 @@ package catalogers
 
 import (
 	"github.com/redline-sec/redline/internal/inventory"
+	"github.com/redline-sec/redline/internal/inventory/apk"
 	"github.com/redline-sec/redline/internal/inventory/cargo"
 	"github.com/redline-sec/redline/internal/inventory/composer"
+	"github.com/redline-sec/redline/internal/inventory/dpkg"
 	"github.com/redline-sec/redline/internal/inventory/golang"
 	"github.com/redline-sec/redline/internal/inventory/java"
 	"github.com/redline-sec/redline/internal/inventory/npm"
 	"github.com/redline-sec/redline/internal/inventory/python"
+	"github.com/redline-sec/redline/internal/inventory/rpm"
 	"github.com/redline-sec/redline/internal/inventory/rubygems"
 )
 
@@ -17,6 +20,9 @@ import (
 func All() []inventory.Cataloger {
 	var cs []inventory.Cataloger
 	for _, group := range [][]inventory.Cataloger{
+		dpkg.Catalogers(),
+		apk.Catalogers(),
+		rpm.Catalogers(),
 		golang.Catalogers(),
 		npm.Catalogers(),
 		python.Catalogers(),

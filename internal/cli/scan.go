@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,7 +54,7 @@ expiry date; an expired entry stops suppressing and says so.
 Exit codes: 0 pass, 1 blocked by policy, 2 usage or runtime error.`,
 	}
 	addDBFlag(cmd, g)
-	cmd.AddCommand(newScanFSCmd(g), newScanImageCmd(g))
+	cmd.AddCommand(newScanFSCmd(g), newScanImageCmd(g), newScanSBOMCmd(g))
 	return cmd
 }
 
@@ -102,17 +100,44 @@ cannot be parsed is a warning naming it; the scan goes on.`,
 	return cmd
 }
 
-// runScan runs the scan pipeline on a, writes the report and turns the gate's
-// decision into the exit code. root is the directory holding the default
-// ignore file.
+// runScan catalogs the artifact and assesses what it found. root is the
+// directory holding the default ignore file ("" for none).
 func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string, sf *scanFlags) error {
+	if err := sf.check(); err != nil {
+		return err
+	}
+	p := newProgress(g)
+	inv, err := scan.Catalog(ctx, a, scan.Options{
+		Logger: g.log,
+		Progress: func(s walk.Stats) {
+			p.Update("scanning %s: %d files read", a.Target().Name, s.Analyzed)
+		},
+	})
+	p.Done()
+	if err != nil {
+		return err
+	}
+	return g.assess(ctx, inv, root, sf)
+}
+
+// check validates the flags before any scan work.
+func (sf *scanFlags) check() error {
 	if !validFormat(sf.format) {
 		return usageErr(fmt.Errorf("unknown format %q (want %s)", sf.format, strings.Join(report.Formats(), ", ")))
 	}
-	mopts, err := parsePlatform(sf.platform)
-	if err != nil {
+	if _, err := parsePlatform(sf.platform); err != nil {
 		return usageErr(err)
 	}
+	return nil
+}
+
+// assess matches an inventory against the database, applies the gate,
+// writes the report and turns the decision into the exit code.
+func (g *globals) assess(ctx context.Context, inv *scan.Inventory, root string, sf *scanFlags) error {
+	if err := sf.check(); err != nil {
+		return err
+	}
+	mopts, _ := parsePlatform(sf.platform)
 	ignores, err := loadIgnores(sf.ignoreFile, root)
 	if err != nil {
 		return usageErr(err)
@@ -125,27 +150,18 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 	if st, err := db.Status(); err == nil {
 		g.warnIfStale(st)
 	}
-
-	p := newProgress(g)
 	bi := readBuildInfo()
-	start := time.Now()
-	r, err := scan.Run(ctx, a, scan.Options{
+	r, err := scan.Assess(ctx, inv, scan.Options{
 		DB:     db,
 		Gate:   policy.Gate{FailOn: sf.failOn, Ignores: ignores},
 		Match:  mopts,
 		Tool:   report.Tool{Name: "redline", Version: bi.Version, Commit: bi.Commit},
 		Logger: g.log,
-		Progress: func(s walk.Stats) {
-			p.Update("scanning %s: %d files read", a.Target().Name, s.Analyzed)
-		},
 	})
-	p.Done()
 	if err != nil {
 		return err
 	}
-	g.log.Debug("scan done", "took", time.Since(start))
-
-	if err := writeReport(sf.output, sf.format, r, g.stdout); err != nil {
+	if err := writeOutput(sf.output, g.stdout, func(w io.Writer) error { return report.Write(w, sf.format, r) }); err != nil {
 		return err
 	}
 	if r.Gate != nil && r.Gate.Blocked {
@@ -175,10 +191,14 @@ func parsePlatform(s string) (match.Options, error) {
 }
 
 // loadIgnores reads the ignore file. A file named with --ignore-file must
-// exist; the default one in the scanned directory is optional.
+// exist; the default one in the scanned directory is optional, and a target
+// that is not a directory (root "") has none.
 func loadIgnores(explicit, root string) ([]policy.Ignore, error) {
 	name := explicit
 	if name == "" {
+		if root == "" {
+			return nil, nil
+		}
 		name = filepath.Join(root, policy.DefaultIgnoreFile)
 	}
 	ignores, err := policy.LoadIgnoreFile(name)
@@ -189,31 +209,4 @@ func loadIgnores(explicit, root string) ([]policy.Ignore, error) {
 		return nil, err
 	}
 	return ignores, nil
-}
-
-// writeReport writes the report to the named file (atomically, so a reader
-// never sees half a report) or to stdout.
-func writeReport(output, format string, r *report.Report, stdout io.Writer) error {
-	if output == "" {
-		return report.Write(stdout, format, r)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(output), ".redline-report-*")
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := report.Write(tmp, format, r); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", output, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write report %s: %w", output, err)
-	}
-	if err := os.Rename(tmp.Name(), output); err != nil {
-		return fmt.Errorf("write report %s: %w", output, err)
-	}
-	return nil
 }

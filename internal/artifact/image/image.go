@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -105,6 +106,9 @@ type Metadata struct {
 	OS           string `json:"os,omitempty"`
 	Architecture string `json:"architecture,omitempty"`
 	Variant      string `json:"variant,omitempty"`
+	// Created is when the image was built, as its configuration says; zero
+	// when it does not say.
+	Created time.Time `json:"created,omitzero"`
 	// Layers are the layers, base layer first.
 	Layers []Layer `json:"layers"`
 }
@@ -256,6 +260,7 @@ func readMetadata(img v1.Image, src Ref, manifestDigest string, blobs map[v1.Has
 		OS:             cfg.OS,
 		Architecture:   cfg.Architecture,
 		Variant:        cfg.Variant,
+		Created:        cfg.Created.Time.UTC(),
 	}
 	history := layerHistory(cfg.History)
 	for i, diffID := range cfg.RootFS.DiffIDs {

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// layer builds an uncompressed layer from name → content ("" with a
+// trailing "/" in the name is a directory).
+func layer(t *testing.T, files map[string]string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		hdr := &tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}
+		if strings.HasSuffix(n, "/") {
+			hdr = &tar.Header{Name: n, Mode: 0o755, Typeflag: tar.TypeDir}
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(files[n])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func readExample(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(exampleApp, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// exampleImage writes a docker-save tarball: the example app in layer 1,
+// and layer 2 deleting its requirements.txt (a whiteout).
+func exampleImage(t *testing.T) string {
+	t.Helper()
+	img, err := mutate.Append(empty.Image,
+		mutate.Addendum{Layer: layer(t, map[string]string{
+			"app/":                 "",
+			"app/go.mod":           readExample(t, "go.mod"),
+			"app/requirements.txt": readExample(t, "requirements.txt"),
+			"app/Cargo.lock":       readExample(t, "Cargo.lock"),
+		}), History: v1.History{CreatedBy: "COPY . /app"}},
+		mutate.Addendum{Layer: layer(t, map[string]string{"app/.wh.requirements.txt": ""}), History: v1.History{CreatedBy: "RUN rm /app/requirements.txt"}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.OS, cfg.Architecture = "linux", "amd64"
+	if img, err = mutate.ConfigFile(img, cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "app.tar")
+	if err := tarball.WriteToFile(path, name.MustParseReference("example/app:1"), img); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func findingKeys(r jsonReport) []string {
+	var keys []string
+	for _, f := range r.Findings {
+		keys = append(keys, f.RuleID+" "+f.Package.Name+"@"+f.Package.Version+" "+f.Location.Path)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestScanImage: packages deleted by a later layer are gone, the rest is
+// found with the layer and Dockerfile line that added it; the SBOM of the
+// image, scanned, gives the same findings in both formats.
+func TestScanImage(t *testing.T) {
+	db := mustDB(t)
+	img := exampleImage(t)
+
+	code, out, stderr := run(t, "scan", "image", "--db", db, "-f", "json", "docker-archive:"+img)
+	if code != ExitOK {
+		t.Fatalf("scan image: exit %d: %s", code, stderr)
+	}
+	r := decode(t, out)
+	keys := findingKeys(r)
+	if len(keys) == 0 {
+		t.Fatal("no findings")
+	}
+	for _, k := range keys {
+		if strings.Contains(k, "requirements.txt") {
+			t.Errorf("finding in a deleted file: %s", k)
+		}
+	}
+	var report struct {
+		Packages []struct {
+			Name      string
+			Locations []struct {
+				Path      string `json:"path"`
+				Layer     string `json:"layer"`
+				CreatedBy string `json:"created_by"`
+			} `json:"locations"`
+		} `json:"packages"`
+	}
+	if err := jsonUnmarshal(out, &report); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range report.Packages {
+		for _, l := range p.Locations {
+			if !strings.HasPrefix(l.Layer, "sha256:") || l.CreatedBy != "COPY . /app" {
+				t.Errorf("%s at %s: layer %q created_by %q", p.Name, l.Path, l.Layer, l.CreatedBy)
+			}
+		}
+	}
+
+	for _, format := range []string{"cyclonedx-json", "spdx-json"} {
+		sbomFile := filepath.Join(t.TempDir(), "app.json")
+		if code, _, stderr := run(t, "sbom", "-f", format, "-o", sbomFile, img); code != ExitOK {
+			t.Fatalf("sbom %s: exit %d: %s", format, code, stderr)
+		}
+		first, _ := os.ReadFile(sbomFile)
+		if code, again, _ := run(t, "sbom", "-f", format, img); code != ExitOK || again != string(first) {
+			t.Errorf("sbom %s is not reproducible", format)
+		}
+		code, out, stderr := run(t, "scan", "sbom", "--db", db, "-f", "json", sbomFile)
+		if code != ExitOK {
+			t.Fatalf("scan sbom %s: exit %d: %s", format, code, stderr)
+		}
+		if got := findingKeys(decode(t, out)); strings.Join(got, "\n") != strings.Join(keys, "\n") {
+			t.Errorf("scan sbom (%s) findings differ from scan image:\n%s\nwant:\n%s", format, strings.Join(got, "\n"), strings.Join(keys, "\n"))
+		}
+	}
+}
+
+func TestScanImageErrors(t *testing.T) {
+	db := mustDB(t)
+	for _, c := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"scan", "image", "--db", db, "docker-archive:/nonexistent.tar"}, "nonexistent.tar"},
+		{[]string{"scan", "image", "--db", db, "--max-file-size", "lots", exampleImage(t)}, "--max-file-size"},
+		{[]string{"sbom", "-f", "xml", exampleApp}, "unknown format"},
+		{[]string{"scan", "sbom", "--db", db, "/nonexistent.cdx.json"}, "open SBOM"},
+	} {
+		code, _, stderr := run(t, c.args...)
+		if code != ExitError || !strings.Contains(stderr, c.stderr) {
+			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", c.args, code, stderr, c.stderr)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"4096": 4096, "512MiB": 512 << 20, "10GiB": 10 << 30, "2GB": 2e9, "0": 0, "1 KiB": 1024} {
+		if got, err := parseSize("--x", in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1", "lots", "1.5GiB", "99999999999TiB"} {
+		if _, err := parseSize("--x", bad); err == nil {
+			t.Errorf("parseSize(%q): want an error", bad)
+		}
+	}
+}

@@ -1,55 +1,14 @@
 package cli
 
 import (
-	"archive/tar"
-	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/redline-sec/redline/internal/artifact/image/imagetest"
 )
-
-// layer builds an uncompressed layer from name → content ("" with a
-// trailing "/" in the name is a directory).
-func layer(t *testing.T, files map[string]string) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		hdr := &tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}
-		if strings.HasSuffix(n, "/") {
-			hdr = &tar.Header{Name: n, Mode: 0o755, Typeflag: tar.TypeDir}
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(files[n])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
 
 func readExample(t *testing.T, name string) string {
 	t.Helper()
@@ -64,32 +23,15 @@ func readExample(t *testing.T, name string) string {
 // and layer 2 deleting its requirements.txt (a whiteout).
 func exampleImage(t *testing.T) string {
 	t.Helper()
-	img, err := mutate.Append(empty.Image,
-		mutate.Addendum{Layer: layer(t, map[string]string{
-			"app/":                 "",
-			"app/go.mod":           readExample(t, "go.mod"),
-			"app/requirements.txt": readExample(t, "requirements.txt"),
-			"app/Cargo.lock":       readExample(t, "Cargo.lock"),
-		}), History: v1.History{CreatedBy: "COPY . /app"}},
-		mutate.Addendum{Layer: layer(t, map[string]string{"app/.wh.requirements.txt": ""}), History: v1.History{CreatedBy: "RUN rm /app/requirements.txt"}},
+	return imagetest.DockerArchive(t,
+		imagetest.Layer{CreatedBy: "COPY . /app", Files: []imagetest.File{
+			{Name: "app/"},
+			{Name: "app/go.mod", Body: []byte(readExample(t, "go.mod"))},
+			{Name: "app/requirements.txt", Body: []byte(readExample(t, "requirements.txt"))},
+			{Name: "app/Cargo.lock", Body: []byte(readExample(t, "Cargo.lock"))},
+		}},
+		imagetest.Layer{CreatedBy: "RUN rm /app/requirements.txt", Files: []imagetest.File{{Name: "app/.wh.requirements.txt"}}},
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture = "linux", "amd64"
-	if img, err = mutate.ConfigFile(img, cfg); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "app.tar")
-	if err := tarball.WriteToFile(path, name.MustParseReference("example/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 func findingKeys(r jsonReport) []string {

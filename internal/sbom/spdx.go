@@ -116,7 +116,7 @@ func spdxDocument(doc *Document) *spdx.Document {
 			PackageLicenseConcluded: noAssertion,
 			PackageLicenseDeclared:  noAssertion,
 			PackageCopyrightText:    noAssertion,
-			PrimaryPackagePurpose:   "OPERATING-SYSTEM",
+			PrimaryPackagePurpose:   "OPERATING_SYSTEM",
 		})
 		contains(spdxOSID)
 	}

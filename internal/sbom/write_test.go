@@ -160,6 +160,7 @@ func compileSchemas(t testing.TB) map[string]*jsonschema.Schema {
 		"bom-1.6.schema.json":  "http://cyclonedx.org/schema/bom-1.6.schema.json",
 		"spdx.schema.json":     "http://cyclonedx.org/schema/spdx.schema.json",
 		"jsf-0.82.schema.json": "http://cyclonedx.org/schema/jsf-0.82.schema.json",
+		"spdx-schema-2.3.json": "http://spdx.org/rdf/terms/2.3",
 	} {
 		f, err := os.Open(filepath.Join("testdata", "schema", file))
 		if err != nil {
@@ -176,7 +177,8 @@ func compileSchemas(t testing.TB) map[string]*jsonschema.Schema {
 	}
 	out := make(map[string]*jsonschema.Schema)
 	for format, url := range map[string]string{
-		"cdx": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+		"cdx":  "http://cyclonedx.org/schema/bom-1.6.schema.json",
+		"spdx": "http://spdx.org/rdf/terms/2.3",
 	} {
 		s, err := c.Compile(url)
 		if err != nil {
@@ -217,7 +219,11 @@ func TestSchemas(t *testing.T) {
 		if err := validate(t, schemas["cdx"], render(t, "cdx", doc)); err != nil {
 			t.Errorf("%s cdx is not valid: %v", name, err)
 		}
-		if err := validateSPDX(render(t, "spdx", doc)); err != nil {
+		spdxDoc := render(t, "spdx", doc)
+		if err := validate(t, schemas["spdx"], spdxDoc); err != nil {
+			t.Errorf("%s spdx is not valid against the SPDX 2.3 schema: %v", name, err)
+		}
+		if err := validateSPDX(spdxDoc); err != nil {
 			t.Errorf("%s spdx is not valid: %v", name, err)
 		}
 	}
@@ -230,6 +236,10 @@ func TestSchemas(t *testing.T) {
 	spdxBad := bytes.Replace(render(t, "spdx", fixtureDocument()), []byte(`"SPDXID": "SPDXRef-Package-`), []byte(`"SPDXID": "SPDXRef-Package_`), 1)
 	if validateSPDX(spdxBad) == nil {
 		t.Error("SPDX check accepted an SPDXID with an underscore")
+	}
+	spdxNoName := bytes.Replace(render(t, "spdx", fixtureDocument()), []byte(`"spdxVersion"`), []byte(`"spdxVersionX"`), 1)
+	if validate(t, schemas["spdx"], spdxNoName) == nil {
+		t.Error("SPDX schema accepted a document without spdxVersion")
 	}
 }
 
@@ -275,9 +285,8 @@ func sha1Sum(b []byte) []byte {
 // spdxIDPattern is the SPDX 2.3 rule for element ids (clause 7.2, 3.2).
 var spdxIDPattern = regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
 
-// validateSPDX checks an SPDX 2.3 JSON document without the official JSON
-// schema, which no package registry this project can reach ships: it must
-// decode with spdx/tools-golang's reader as version SPDX-2.3, pass
+// validateSPDX checks what the SPDX 2.3 JSON schema cannot: the document
+// must decode with spdx/tools-golang's reader as version SPDX-2.3, pass
 // tools-golang's document validation (every relationship names an element
 // that exists, the document describes something), and meet the required
 // fields and id patterns of the specification.

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -31,6 +32,10 @@ func exampleImage(t *testing.T) string {
 			{Name: "app/Cargo.lock", Body: []byte(readExample(t, "Cargo.lock"))},
 		}},
 		imagetest.Layer{CreatedBy: "RUN rm /app/requirements.txt", Files: []imagetest.File{{Name: "app/.wh.requirements.txt"}}},
+		imagetest.Layer{CreatedBy: "RUN pip install urllib3==1.26.4", Files: []imagetest.File{{
+			Name: "usr/lib/python3/dist-packages/urllib3-1.26.4.dist-info/METADATA",
+			Body: []byte("Metadata-Version: 2.1\nName: urllib3\nVersion: 1.26.4\nLicense: MIT\n\nurllib3 is a powerful HTTP client.\n"),
+		}}},
 	)
 }
 
@@ -64,6 +69,16 @@ func TestScanImage(t *testing.T) {
 			t.Errorf("finding in a deleted file: %s", k)
 		}
 	}
+	// Go, crates.io and PyPI, each on real OSV records.
+	for _, want := range []string{
+		"GO-2022-0969 golang.org/x/net@v0.0.0-20210226172049-e18ecbb05110 app/go.mod",
+		"RUSTSEC-2021-0003 smallvec@0.6.13 app/Cargo.lock",
+		"PYSEC-2023-192 urllib3@1.26.4 usr/lib/python3/dist-packages/urllib3-1.26.4.dist-info/METADATA",
+	} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("missing finding %q", want)
+		}
+	}
 	var report struct {
 		Packages []struct {
 			Name      string
@@ -79,7 +94,11 @@ func TestScanImage(t *testing.T) {
 	}
 	for _, p := range report.Packages {
 		for _, l := range p.Locations {
-			if !strings.HasPrefix(l.Layer, "sha256:") || l.CreatedBy != "COPY . /app" {
+			wantBy := "COPY . /app"
+			if p.Name == "urllib3" {
+				wantBy = "RUN pip install urllib3==1.26.4"
+			}
+			if !strings.HasPrefix(l.Layer, "sha256:") || l.CreatedBy != wantBy {
 				t.Errorf("%s at %s: layer %q created_by %q", p.Name, l.Path, l.Layer, l.CreatedBy)
 			}
 		}

@@ -16,7 +16,7 @@ func TestMerge(t *testing.T) {
 	loc := func(p string, line int) finding.Location { return finding.Location{Path: p, Line: line} }
 	in := []Package{
 		{Name: "lodash", Version: "4.17.15", Ecosystem: EcosystemNPM, PURL: "pkg:npm/lodash@4.17.15", Locations: []finding.Location{loc("package-lock.json", 12)}, Catalogers: []string{"package-lock"}, Dev: true},
-		{Name: "lodash", Version: "4.17.15", Ecosystem: EcosystemNPM, Locations: []finding.Location{loc("node_modules/lodash/package.json", 0)}, Catalogers: []string{"node-modules"}},
+		{Name: "lodash", Version: "4.17.15", Ecosystem: EcosystemNPM, Locations: []finding.Location{loc("node_modules/lodash/package.json", 0)}, Catalogers: []string{"node-modules"}, Licenses: []string{"MIT"}},
 		{Name: "lodash", Version: "4.17.15", Ecosystem: EcosystemNPM, Locations: []finding.Location{loc("package-lock.json", 12)}, Catalogers: []string{"package-lock"}, Dev: true},
 		{Name: "lodash", Version: "4.17.11", Ecosystem: EcosystemNPM, Locations: []finding.Location{loc("package-lock.json", 40)}, Catalogers: []string{"package-lock"}, Dev: true},
 		{Name: "stdlib", Version: "1.21.3", Ecosystem: EcosystemGo, GOOS: "linux", GOARCH: "amd64", Locations: []finding.Location{loc("bin/a", 0)}},
@@ -44,6 +44,9 @@ func TestMerge(t *testing.T) {
 	}
 	if l.Dev {
 		t.Error("installed copy is not dev, so the merged package is not dev")
+	}
+	if !reflect.DeepEqual(l.Licenses, []string{"MIT"}) {
+		t.Errorf("licenses = %v: the lockfile's report (none) must not hide node_modules' MIT", l.Licenses)
 	}
 	if l.PURL != "pkg:npm/lodash@4.17.15" {
 		t.Errorf("purl = %q", l.PURL)
@@ -107,5 +110,23 @@ func TestCollector(t *testing.T) {
 	got := c.Packages()
 	if len(got) != 1 || !reflect.DeepEqual(got[0].Catalogers, []string{"a", "b"}) || got[0].Locations[0].Layer != "sha256:abc" {
 		t.Errorf("Packages = %+v", got)
+	}
+}
+
+func TestCleanLicenses(t *testing.T) {
+	long := strings.Repeat("x", MaxLicenseLen+1)
+	got := CleanLicenses([]string{" MIT ", "", "Apache-2.0", "MIT", long, "bad\x00", "\xff"})
+	if !reflect.DeepEqual(got, []string{"Apache-2.0", "MIT"}) {
+		t.Errorf("CleanLicenses = %q", got)
+	}
+	if CleanLicenses([]string{" "}) != nil {
+		t.Error("nothing left must be nil")
+	}
+	many := make([]string, MaxLicenses+5)
+	for i := range many {
+		many[i] = strings.Repeat("a", i+1)
+	}
+	if n := len(CleanLicenses(many)); n != MaxLicenses {
+		t.Errorf("kept %d licenses, want %d", n, MaxLicenses)
 	}
 }

@@ -84,7 +84,8 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // Merge folds packages with the same ecosystem, name, version and platform
-// into one, uniting their locations and catalogers, and returns them sorted.
+// into one, uniting their locations, catalogers and licenses, and returns
+// them sorted.
 // A package is Dev only if every report of it says so. A lockfile entry and
 // the installed copy of the same version are therefore one package found in
 // two places; different versions of one name stay separate packages.
@@ -99,12 +100,14 @@ func Merge(pkgs []Package) []Package {
 			cp := p
 			cp.Locations = append([]finding.Location(nil), p.Locations...)
 			cp.Catalogers = append([]string(nil), p.Catalogers...)
+			cp.Licenses = append([]string(nil), p.Licenses...)
 			byKey[k] = &cp
 			order = append(order, k)
 			continue
 		}
 		cur.Locations = append(cur.Locations, p.Locations...)
 		cur.Catalogers = append(cur.Catalogers, p.Catalogers...)
+		cur.Licenses = append(cur.Licenses, p.Licenses...)
 		cur.Dev = cur.Dev && p.Dev
 		if cur.PURL == "" {
 			cur.PURL = p.PURL
@@ -115,6 +118,7 @@ func Merge(pkgs []Package) []Package {
 		p := byKey[k]
 		p.Locations = uniqLocations(p.Locations)
 		p.Catalogers = uniqStrings(p.Catalogers)
+		p.Licenses = CleanLicenses(p.Licenses)
 		out = append(out, *p)
 	}
 	Sort(out)

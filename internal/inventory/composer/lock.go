@@ -25,8 +25,9 @@ const (
 
 // LockCataloger reads composer.lock files. It reports the entries of
 // "packages" and, marked Dev, those of "packages-dev". Each package is
-// located at the line of its "name" key. Platform requirements (php,
-// ext-*) are not lock entries and are not reported.
+// located at the line of its "name" key, with the licenses of its
+// "license" array. Platform requirements (php, ext-*) are not lock entries
+// and are not reported.
 type LockCataloger struct{}
 
 // Name is "composer-lock".
@@ -153,6 +154,7 @@ func (p *lockParser) entry(dev bool) error {
 		return nil
 	}
 	var name, version string
+	var licenses []string
 	nameAt := start
 	for p.dec.More() {
 		key, err := p.key()
@@ -176,6 +178,12 @@ func (p *lockParser) entry(dev bool) error {
 			} else {
 				version = s
 			}
+		case "license":
+			var raw json.RawMessage
+			if err := p.decode(&raw); err != nil {
+				return err
+			}
+			licenses = lockLicenses(raw)
 		default:
 			if err := p.skip(); err != nil {
 				return err
@@ -195,9 +203,33 @@ func (p *lockParser) entry(dev bool) error {
 		Ecosystem: inventory.EcosystemPackagist,
 		PURL:      purl(name, version),
 		Locations: []finding.Location{{Path: p.path, Line: p.lines.at(nameAt)}},
+		Licenses:  licenses,
 		Dev:       dev,
 	})
 	return nil
+}
+
+// lockLicenses reads an entry's "license": an array of SPDX identifiers or
+// expressions, any of which applies (Composer writes the array; a lone
+// string is accepted too). Values of other types are ignored rather than
+// failing the package.
+func lockLicenses(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return inventory.CleanLicenses([]string{one})
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range list[:min(len(list), inventory.MaxLicenses)] {
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			out = append(out, s)
+		}
+	}
+	return inventory.CleanLicenses(out)
 }
 
 // key reads an object key.

@@ -28,7 +28,7 @@ func readTestdata(t testing.TB, name string) []byte {
 	return data
 }
 
-// summary renders packages as "line name version [dev]", checking on the
+// summary renders packages as "line name version [dev] [licenses]", checking on the
 // way the fields every composer package shares.
 func summary(t *testing.T, path string, pkgs []inventory.Package) []string {
 	t.Helper()
@@ -48,6 +48,9 @@ func summary(t *testing.T, path string, pkgs []inventory.Package) []string {
 		if p.Dev {
 			s += " dev"
 		}
+		if len(p.Licenses) > 0 {
+			s += fmt.Sprintf(" %q", p.Licenses)
+		}
 		out = append(out, s)
 	}
 	return out
@@ -62,9 +65,9 @@ func TestLockCatalog(t *testing.T) {
 			// Written by Composer 2.5.5 from path repositories.
 			file: "path-repos/composer.lock",
 			want: []string{
-				"10 guzzlehttp/guzzle 7.4.4", "30 guzzlehttp/psr7 2.4.4",
-				"47 symfony/http-kernel v5.4.19", "64 twig/twig v3.4.2",
-				"83 phpunit/php-code-coverage 9.2.22 dev", "100 phpunit/phpunit 9.5.27 dev",
+				`10 guzzlehttp/guzzle 7.4.4 ["MIT"]`, `30 guzzlehttp/psr7 2.4.4 ["MIT"]`,
+				`47 symfony/http-kernel v5.4.19 ["MIT"]`, `64 twig/twig v3.4.2 ["MIT"]`,
+				`83 phpunit/php-code-coverage 9.2.22 dev ["MIT"]`, `100 phpunit/phpunit 9.5.27 dev ["MIT"]`,
 			},
 		},
 		{
@@ -72,7 +75,7 @@ func TestLockCatalog(t *testing.T) {
 			// are not packages, and monolog's name comes after them.
 			file: "packagist/composer.lock",
 			want: []string{
-				"10 laravel/framework v8.83.0", "48 league/flysystem 1.1.3",
+				`10 laravel/framework v8.83.0 ["MIT"]`, "48 league/flysystem 1.1.3",
 				"70 monolog/monolog 2.3.5", "79 symfony/polyfill-mbstring v1.26.0",
 				"91 fakerphp/faker v1.17.0 dev", "98 mockery/mockery 1.4.4 dev",
 				"102 phpunit/phpunit dev-main dev",
@@ -93,6 +96,40 @@ func TestLockCatalog(t *testing.T) {
 				t.Errorf("packages:\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLockLicenses(t *testing.T) {
+	many := make([]string, 0, inventory.MaxLicenses+3)
+	want := make([]string, 0, inventory.MaxLicenses)
+	for i := range inventory.MaxLicenses + 3 {
+		many = append(many, fmt.Sprintf(`"L%02d"`, i))
+		if i < inventory.MaxLicenses {
+			want = append(want, fmt.Sprintf("L%02d", i))
+		}
+	}
+	tests := []struct {
+		license string
+		want    []string
+	}{
+		{`["MIT"]`, []string{"MIT"}},
+		{`["LGPL-2.1-only", "GPL-3.0-or-later", "LGPL-2.1-only"]`, []string{"GPL-3.0-or-later", "LGPL-2.1-only"}},
+		{`"proprietary"`, []string{"proprietary"}},
+		{`[" MIT ", "", 1, null, {"x": 1}, "a\u0001b", "` + strings.Repeat("x", inventory.MaxLicenseLen+1) + `"]`, []string{"MIT"}},
+		{`{"MIT": true}`, nil},
+		{`[]`, nil},
+		{`null`, nil},
+		{"[" + strings.Join(many, ",") + "]", want},
+	}
+	for _, tt := range tests {
+		in := `{"packages": [{"name": "a/b", "version": "1.0.0", "license": ` + tt.license + `}]}`
+		pkgs, err := catalog(t, "composer.lock", []byte(in))
+		if err != nil || len(pkgs) != 1 {
+			t.Fatalf("%s: %d packages, %v", tt.license, len(pkgs), err)
+		}
+		if !slices.Equal(pkgs[0].Licenses, tt.want) {
+			t.Errorf("%s: licenses %q, want %q", tt.license, pkgs[0].Licenses, tt.want)
+		}
 	}
 }
 
@@ -123,13 +160,13 @@ func TestLockMalformed(t *testing.T) {
 			data:     real[:strings.Index(real, `"name": "symfony/http-kernel"`)+10],
 			wantLine: 47,
 			wantMsg:  "unexpected end of JSON input",
-			want:     []string{"10 guzzlehttp/guzzle 7.4.4", "30 guzzlehttp/psr7 2.4.4"},
+			want:     []string{`10 guzzlehttp/guzzle 7.4.4 ["MIT"]`, `30 guzzlehttp/psr7 2.4.4 ["MIT"]`},
 		},
 		{
 			name:     "syntax error in the third package",
 			data:     strings.Replace(real, `"version": "v5.4.19",`, `"version": "v5.4.19",,`, 1),
 			wantLine: 48,
-			want:     []string{"10 guzzlehttp/guzzle 7.4.4", "30 guzzlehttp/psr7 2.4.4"},
+			want:     []string{`10 guzzlehttp/guzzle 7.4.4 ["MIT"]`, `30 guzzlehttp/psr7 2.4.4 ["MIT"]`},
 		},
 		{
 			name:     "version is not a string",
@@ -274,6 +311,14 @@ func FuzzComposerLock(f *testing.F) {
 			}
 			if len(p.Locations) != 1 || p.Locations[0].Path != "composer.lock" || p.Locations[0].Line < 1 || p.Locations[0].Line > lines {
 				t.Fatalf("bad location %+v", p.Locations)
+			}
+			if len(p.Licenses) > inventory.MaxLicenses {
+				t.Fatalf("%d licenses", len(p.Licenses))
+			}
+			for i, l := range p.Licenses {
+				if l == "" || len(l) > inventory.MaxLicenseLen || l != strings.TrimSpace(l) || i > 0 && l <= p.Licenses[i-1] {
+					t.Fatalf("licenses not clean, sorted and unique: %q", p.Licenses)
+				}
 			}
 		}
 	})

@@ -101,8 +101,9 @@ func (l Limits) withDefaults() Limits {
 // "app.ear!/web.war!/WEB-INF/lib/log4j-core-2.14.1.jar".
 //
 // Every package is located at the archive (or nested archive) that holds
-// its metadata, without a line. Limits bound nesting, memory and work; a
-// corrupt archive, or one that reaches a limit, gives a
+// its metadata, without a line. An archive that yields one package gives it
+// the manifest's Bundle-License, as written. Limits bound nesting, memory
+// and work; a corrupt archive, or one that reaches a limit, gives a
 // *inventory.ParseError naming it, along with the packages read before.
 type ArchiveCataloger struct {
 	// Limits are the bounds applied; zero fields take DefaultLimits.
@@ -202,7 +203,7 @@ func (s *scan) archive(loc string, ra io.ReaderAt, size int64, depth int) error 
 	}
 
 	var (
-		found    int
+		own      []inventory.Package // from pom.properties, then the fallback
 		manifest *zip.File
 		nested   []*zip.File
 	)
@@ -218,8 +219,7 @@ func (s *scan) archive(loc string, ra io.ReaderAt, size int64, depth int) error 
 				continue
 			}
 			if p := parsePomProperties(data); p.valid() {
-				s.add(newPackage(p.groupID, p.artifactID, p.version, loc))
-				found++
+				own = append(own, newPackage(p.groupID, p.artifactID, p.version, loc))
 			}
 		case isManifestPath(zf.Name):
 			if manifest == nil {
@@ -230,22 +230,31 @@ func (s *scan) archive(loc string, ra io.ReaderAt, size int64, depth int) error 
 		}
 	}
 
-	if found == 0 {
-		attrs := map[string]string{}
-		if manifest != nil {
-			data, err := s.readMember(loc, manifest, maxManifestSize)
-			switch {
-			case err != nil && s.read > s.lim.MaxReadBytes:
-				return err
-			case err != nil:
-				s.warn(loc+"!/"+manifest.Name, err)
-			default:
-				attrs = parseManifest(data)
-			}
+	// The manifest names the archive when no pom.properties does, and
+	// states the license of the archive's one package. With several
+	// pom.properties (a shaded jar) it is not known whose license it is.
+	attrs := map[string]string{}
+	if manifest != nil && len(own) <= 1 {
+		data, err := s.readMember(loc, manifest, maxManifestSize)
+		switch {
+		case err != nil && s.read > s.lim.MaxReadBytes:
+			return err
+		case err != nil && len(own) == 0:
+			s.warn(loc+"!/"+manifest.Name, err)
+		case err == nil:
+			attrs = parseManifest(data)
 		}
+	}
+	if len(own) == 0 {
 		if g, a, v, ok := identify(path.Base(loc), attrs); ok {
-			s.add(newPackage(g, a, v, loc))
+			own = append(own, newPackage(g, a, v, loc))
 		}
+	}
+	if len(own) == 1 {
+		own[0].Licenses = bundleLicenses(attrs)
+	}
+	for _, p := range own {
+		s.add(p)
 	}
 
 	for _, zf := range nested {

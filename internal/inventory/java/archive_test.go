@@ -290,6 +290,58 @@ func TestCatalogManifestFallback(t *testing.T) {
 	}
 }
 
+func TestCatalogBundleLicense(t *testing.T) {
+	guavaPom := member{name: "META-INF/maven/com.google.guava/guava/pom.properties", data: readTestdata(t, "meta/guava-31.1/pom.properties")}
+	mf := func(s string) member { return member{name: "META-INF/MANIFEST.MF", data: []byte(s)} }
+	tests := []struct {
+		name    string
+		file    string
+		members []member
+		want    []string // the licenses of each package, in order
+	}{
+		{
+			// Real guava manifest and pom.properties.
+			"pom.properties and manifest", "guava-31.1-jre.jar",
+			[]member{{name: "META-INF/MANIFEST.MF", data: readTestdata(t, "meta/guava-31.1/MANIFEST.MF")}, guavaPom},
+			[]string{`["http://www.apache.org/licenses/LICENSE-2.0.txt"]`},
+		},
+		{
+			// Real commons-lang3 manifest, which has no Bundle-License.
+			"no Bundle-License", "commons-lang3-3.12.0.jar",
+			[]member{{name: "META-INF/MANIFEST.MF", data: readTestdata(t, "meta/commons-lang3-3.12.0/MANIFEST.MF")}},
+			[]string{`[]`},
+		},
+		{
+			"manifest fallback, folded value", "app-1.0.jar",
+			[]member{mf("Implementation-Vendor-Id: com.example\nBundle-License: Apache-2.0;link=\"https://www.apache.or\n g/licenses/LICENSE-2.0\"\n")},
+			[]string{`["Apache-2.0;link=\"https://www.apache.org/licenses/LICENSE-2.0\""]`},
+		},
+		{
+			"shaded: whose license is unknown", "app-1.0.jar",
+			[]member{mf("Bundle-License: MIT\n"), guavaPom, pomProps("org.example", "inner", "2.0")},
+			[]string{`[]`, `[]`},
+		},
+		{"placeholder", "app-1.0.jar", []member{mf("Bundle-License: <<EXTERNAL>>\n"), guavaPom}, []string{`[]`}},
+		{"over-long", "app-1.0.jar", []member{mf("Bundle-License: " + strings.Repeat("x", inventory.MaxLicenseLen+1) + "\n"), guavaPom}, []string{`[]`}},
+		{"control character", "app-1.0.jar", []member{mf("Bundle-License: MIT\x00\n"), guavaPom}, []string{`[]`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkgs, err := catalog(t, ArchiveCataloger{}, "lib/"+tt.file, buildZip(t, tt.members...))
+			if err != nil {
+				t.Fatalf("Catalog: %v", err)
+			}
+			var got []string
+			for _, p := range pkgs {
+				got = append(got, fmt.Sprintf("%q", p.Licenses))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("licenses %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // pom.properties outside META-INF/maven/<g>/<a>/, or with bad values, are
 // not reported, and do not stop the manifest fallback when none is valid.
 func TestCatalogPomPropertiesPlaces(t *testing.T) {

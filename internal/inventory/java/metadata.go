@@ -3,6 +3,8 @@ package java
 import (
 	"bytes"
 	"strings"
+
+	"github.com/redline-sec/redline/internal/inventory"
 )
 
 // pomProperties is what META-INF/maven/<groupId>/<artifactId>/pom.properties
@@ -113,6 +115,18 @@ func parseManifest(data []byte) map[string]string {
 		attrs[k] = strings.TrimSpace(v)
 	}
 	return attrs
+}
+
+// bundleLicenses returns the OSGi Bundle-License of a manifest's main
+// section, kept whole as written (an SPDX identifier, a name or a URL, with
+// any attributes): an empty, over-long or control-character value, and the
+// "<<EXTERNAL>>" placeholder, give none.
+func bundleLicenses(attrs map[string]string) []string {
+	l := attrs["bundle-license"]
+	if l == "<<EXTERNAL>>" {
+		return nil
+	}
+	return inventory.CleanLicenses([]string{l})
 }
 
 // splitFileName splits the base name of a Maven repository file,

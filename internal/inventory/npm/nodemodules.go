@@ -15,7 +15,8 @@ import (
 // NodeModules catalogs installed packages: the package.json directly inside
 // node_modules/<name>/ or node_modules/@scope/<name>/, at any depth (so
 // nested installs and pnpm's node_modules/.pnpm store count too). The name
-// and version come from the file; files without both are skipped. The
+// and version come from the file; files without both are skipped. Licenses
+// come from "license" or the legacy "licenses" (see manifestLicenses). The
 // project's own package.json is not under node_modules and is not wanted.
 type NodeModules struct{}
 
@@ -53,10 +54,13 @@ func packageDirName(s string) bool {
 }
 
 // manifest is the part of package.json we read. The fields are raw so that
-// a name or version of the wrong type skips the file rather than failing.
+// a name or version of the wrong type skips the file, and a license of the
+// wrong shape is ignored, rather than failing.
 type manifest struct {
-	Name    json.RawMessage `json:"name"`
-	Version json.RawMessage `json:"version"`
+	Name     json.RawMessage `json:"name"`
+	Version  json.RawMessage `json:"version"`
+	License  json.RawMessage `json:"license"`
+	Licenses json.RawMessage `json:"licenses"`
 }
 
 // Catalog reads the package.json.
@@ -82,7 +86,9 @@ func parseManifest(p string, data []byte) ([]inventory.Package, error) {
 	if !validName(name) || !validVersion(version) {
 		return nil, nil
 	}
-	return []inventory.Package{newPackage(name, version, p, 0, false)}, nil
+	pkg := newPackage(name, version, p, 0, false)
+	pkg.Licenses = manifestLicenses(m.License, m.Licenses)
+	return []inventory.Package{pkg}, nil
 }
 
 // rawString returns the JSON string in raw, or "" when raw is not a string.

@@ -2,9 +2,11 @@ package npm
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,7 +63,7 @@ func TestNodeModulesTree(t *testing.T) {
 			return err
 		}
 		for _, pkg := range pkgs {
-			got = append(got, pkg.Locations[0].Path+" "+pkg.Name+"@"+pkg.Version+" "+pkg.PURL)
+			got = append(got, fmt.Sprintf("%s %s@%s %s %q", pkg.Locations[0].Path, pkg.Name, pkg.Version, pkg.PURL, pkg.Licenses))
 		}
 		return nil
 	})
@@ -69,11 +71,11 @@ func TestNodeModulesTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"node_modules/@babel/traverse/package.json @babel/traverse@7.22.0 pkg:npm/%40babel/traverse@7.22.0",
-		"node_modules/is-number/package.json is-number@7.0.0 pkg:npm/is-number@7.0.0",
-		"node_modules/lodash/package.json lodash@4.17.15 pkg:npm/lodash@4.17.15",
-		"node_modules/mkdirp/node_modules/minimist/package.json minimist@0.0.8 pkg:npm/minimist@0.0.8",
-		"node_modules/old-lodash/package.json lodash@4.17.11 pkg:npm/lodash@4.17.11",
+		`node_modules/@babel/traverse/package.json @babel/traverse@7.22.0 pkg:npm/%40babel/traverse@7.22.0 ["MIT"]`,
+		`node_modules/is-number/package.json is-number@7.0.0 pkg:npm/is-number@7.0.0 ["MIT"]`,
+		`node_modules/lodash/package.json lodash@4.17.15 pkg:npm/lodash@4.17.15 ["MIT"]`,
+		`node_modules/mkdirp/node_modules/minimist/package.json minimist@0.0.8 pkg:npm/minimist@0.0.8 ["MIT"]`,
+		`node_modules/old-lodash/package.json lodash@4.17.11 pkg:npm/lodash@4.17.11 ["MIT"]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -102,6 +104,52 @@ func TestNodeModulesCases(t *testing.T) {
 			}
 			if got := strings.Join(nameVersions(pkgs), " "); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNodeModulesLicenses(t *testing.T) {
+	long := strings.Repeat("x", inventory.MaxLicenseLen+1)
+	many := make([]string, 0, inventory.MaxLicenses+5)
+	for i := range inventory.MaxLicenses + 5 {
+		many = append(many, fmt.Sprintf("%q", fmt.Sprintf("L%02d", i)))
+	}
+	tests := []struct {
+		name   string
+		fields string
+		want   []string
+	}{
+		{"spdx expression", `"license": "(MIT OR Apache-2.0)"`, []string{"(MIT OR Apache-2.0)"}},
+		{"as written", `"license": "SEE LICENSE IN LICENSE.md"`, []string{"SEE LICENSE IN LICENSE.md"}},
+		{"legacy object", `"license": {"type": "BSD-3-Clause", "url": "https://example.com/l"}`, []string{"BSD-3-Clause"}},
+		{"legacy list", `"licenses": [{"type": "MIT", "url": "u"}, {"type": "Apache-2.0"}, "GPL-2.0", {"type": "MIT"}]`, []string{"Apache-2.0", "GPL-2.0", "MIT"}},
+		{"both", `"license": "ISC", "licenses": [{"type": "MIT"}]`, []string{"ISC", "MIT"}},
+		{"trimmed", `"license": "  MIT  "`, []string{"MIT"}},
+		{"none", ``, nil},
+		{"wrong shapes ignored", `"license": 1, "licenses": {"type": "MIT"}`, nil},
+		{"type not a string", `"license": {"type": ["MIT"]}, "licenses": [null, 2, {}]`, nil},
+		{"empty, control and over-long dropped", `"licenses": ["", "a\u0000b", "` + long + `", "MIT"]`, []string{"MIT"}},
+		{"at most inventory.MaxLicenses", `"licenses": [` + strings.Join(many, ",") + `]`, func() []string {
+			var w []string
+			for i := range inventory.MaxLicenses {
+				w = append(w, fmt.Sprintf("L%02d", i))
+			}
+			return w
+		}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := `{"name": "x", "version": "1.0.0"`
+			if tt.fields != "" {
+				in += ", " + tt.fields
+			}
+			pkgs, err := catalog(NodeModules{}, "node_modules/x/package.json", []byte(in+"}"))
+			if err != nil || len(pkgs) != 1 {
+				t.Fatalf("got %d packages, %v", len(pkgs), err)
+			}
+			if !slices.Equal(pkgs[0].Licenses, tt.want) {
+				t.Errorf("licenses %q, want %q", pkgs[0].Licenses, tt.want)
 			}
 		})
 	}

@@ -46,7 +46,11 @@ func render(pkgs []inventory.Package) string {
 		if len(p.Locations) > 0 {
 			line = p.Locations[0].Line
 		}
-		fmt.Fprintf(&b, "%d %s %s dev=%t %s\n", line, p.Name, p.Version, p.Dev, p.PURL)
+		fmt.Fprintf(&b, "%d %s %s dev=%t %s", line, p.Name, p.Version, p.Dev, p.PURL)
+		if len(p.Licenses) > 0 {
+			fmt.Fprintf(&b, " licenses=%q", p.Licenses)
+		}
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -88,6 +92,14 @@ func checkInvariants(t *testing.T, path string, data []byte, pkgs []inventory.Pa
 		}
 		if l := p.Locations[0].Line; l < 0 || l > lines {
 			t.Fatalf("line %d outside the file's %d lines", l, lines)
+		}
+		if len(p.Licenses) > inventory.MaxLicenses {
+			t.Fatalf("%d licenses", len(p.Licenses))
+		}
+		for i, l := range p.Licenses {
+			if l == "" || len(l) > inventory.MaxLicenseLen || l != strings.TrimSpace(l) || i > 0 && l <= p.Licenses[i-1] {
+				t.Fatalf("licenses not clean, sorted and unique: %q", p.Licenses)
+			}
 		}
 	}
 	var pe *inventory.ParseError

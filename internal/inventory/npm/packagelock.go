@@ -27,7 +27,8 @@ import (
 // Skipped: the root package, links (workspace symlinks), workspace members
 // and other entries outside node_modules, packages installed from a local
 // path (file:), and version 1 entries whose version is a URL rather than a
-// version. Lockfiles inside node_modules came with published packages and
+// version. Version 2 and 3 entries carry the package's "license", which
+// fills Licenses; version 1 entries have none. Lockfiles inside node_modules came with published packages and
 // are not wanted.
 type PackageLock struct{}
 
@@ -61,6 +62,8 @@ type lockEntry struct {
 	Resolved string `json:"resolved"`
 	Link     bool   `json:"link"`
 	Dev      bool   `json:"dev"`
+	// License is raw so that one of an odd shape is ignored, not an error.
+	License json.RawMessage `json:"license"`
 }
 
 // lockParser walks a package-lock.json token by token so that it knows the
@@ -173,7 +176,9 @@ func (lp *lockParser) packages() error {
 		if !validName(name) || !validVersion(e.Version) {
 			continue
 		}
-		lp.fromPackages = append(lp.fromPackages, newPackage(name, e.Version, lp.path, line, e.Dev))
+		pkg := newPackage(name, e.Version, lp.path, line, e.Dev)
+		pkg.Licenses = manifestLicenses(e.License, nil)
+		lp.fromPackages = append(lp.fromPackages, pkg)
 	}
 	return lp.expectDelim('}')
 }

@@ -96,6 +96,20 @@ func TestPackageLockCases(t *testing.T) {
 			want: "3 new 2.0.0 dev=false pkg:npm/new@2.0.0\n",
 		},
 		{
+			name: "v3 licenses of every shape",
+			in: `{"lockfileVersion": 3, "packages": {
+"": {"name": "root", "version": "1.0.0", "license": "UNLICENSED"},
+"node_modules/a": {"version": "1.0.0", "license": "(MIT OR CC0-1.0)"},
+"node_modules/b": {"version": "1.0.0", "license": {"type": "BSD-2-Clause", "url": "u"}},
+"node_modules/c": {"version": "1.0.0", "license": ["MIT"]},
+"node_modules/d": {"version": "1.0.0", "license": ""}}}`,
+			want: `3 a 1.0.0 dev=false pkg:npm/a@1.0.0 licenses=["(MIT OR CC0-1.0)"]
+4 b 1.0.0 dev=false pkg:npm/b@1.0.0 licenses=["BSD-2-Clause"]
+5 c 1.0.0 dev=false pkg:npm/c@1.0.0
+6 d 1.0.0 dev=false pkg:npm/d@1.0.0
+`,
+		},
+		{
 			name: "no lockfileVersion means version 1",
 			in:   `{"dependencies": {"x": {"version": "1.0.0"}}}`,
 			want: "1 x 1.0.0 dev=false pkg:npm/x@1.0.0\n",

@@ -50,8 +50,9 @@ func (installedCataloger) Catalog(ctx context.Context, f *walk.File) ([]inventor
 	return []inventory.Package{pkg}, nil
 }
 
-// parseMetadata reads the Name and Version headers of a core metadata file
-// (an RFC 822 message, as the packaging specifications say). It reads the
+// parseMetadata reads the Name, Version and license headers of a core
+// metadata file (an RFC 822 message, as the packaging specifications say);
+// metadataLicense.licenses says which license headers win. It reads the
 // header section only: up to the first empty line, a line that is not a
 // header (where Python's email parser starts the body too), or
 // maxHeaderBytes.
@@ -60,6 +61,8 @@ func parseMetadata(ctx context.Context, p string, r io.Reader) (inventory.Packag
 	var (
 		name, version string
 		nameLine      int
+		lic           metadataLicense
+		last          string // the previous header's name, lower case
 	)
 	for n := 1; ; n++ {
 		if n%ctxEvery == 0 {
@@ -79,6 +82,9 @@ func parseMetadata(ctx context.Context, p string, r io.Reader) (inventory.Packag
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' { // continuation of a folded header
+			if last == "license" {
+				lic.folded = true
+			}
 			if err != nil {
 				break
 			}
@@ -86,11 +92,18 @@ func parseMetadata(ctx context.Context, p string, r io.Reader) (inventory.Packag
 		}
 		key, value, _ := strings.Cut(line, ":")
 		value = strings.TrimSpace(value)
+		last = strings.ToLower(key)
 		switch {
-		case strings.EqualFold(key, "Name") && name == "":
+		case last == "name" && name == "":
 			name, nameLine = value, n
-		case strings.EqualFold(key, "Version") && version == "":
+		case last == "version" && version == "":
 			version = value
+		case last == "license-expression" && lic.expression == "":
+			lic.expression = value
+		case last == "license" && lic.license == "":
+			lic.license = value
+		case last == "classifier":
+			lic.addClassifier(value)
 		}
 		if err != nil { // the file ends inside the headers
 			break
@@ -106,7 +119,9 @@ func parseMetadata(ctx context.Context, p string, r io.Reader) (inventory.Packag
 	case !validVersion(version):
 		return inventory.Package{}, &inventory.ParseError{Path: p, Err: fmt.Errorf("invalid version %s for %s", describe(version), name)}
 	}
-	return newPackage("python-installed", name, version, p, nameLine, false), nil
+	pkg := newPackage("python-installed", name, version, p, nameLine, false)
+	pkg.Licenses = lic.licenses()
+	return pkg, nil
 }
 
 // isHeaderLine reports whether line is a header ("Field-Name: value") or the

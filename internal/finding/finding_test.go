@@ -108,3 +108,26 @@ func TestFingerprintPinned(t *testing.T) {
 		t.Errorf("fingerprint = %s, want %s", got, want)
 	}
 }
+
+func TestCollector(t *testing.T) {
+	var c Collector
+	done := make(chan bool)
+	for i := range 4 {
+		go func() {
+			c.Add(Finding{RuleID: string(rune('a' + i)), Severity: Severity(i % 3)})
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	got := c.Findings()
+	if len(got) != 4 {
+		t.Fatalf("%d findings", len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		if Compare(&got[i-1], &got[i]) > 0 {
+			t.Errorf("not sorted: %v before %v", got[i-1].RuleID, got[i].RuleID)
+		}
+	}
+}

@@ -53,6 +53,21 @@ func (g *pkgGroup) locations() []string {
 	return out
 }
 
+// createdBy returns the distinct history entries of the image layers that
+// added the package, sorted.
+func (g *pkgGroup) createdBy() []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, f := range g.findings {
+		if by := f.Location.CreatedBy; by != "" && !seen[by] {
+			seen[by] = true
+			out = append(out, by)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // groupByPackage splits sorted findings into vulnerable packages, most severe
 // package first, and the findings that are not about a package version.
 func groupByPackage(fs []finding.Finding) (groups []*pkgGroup, other []*finding.Finding) {
@@ -140,6 +155,10 @@ func tablePackages(w io.Writer, groups []*pkgGroup) {
 		}
 		if len(locs) > 0 {
 			fmt.Fprintf(w, "  found in %s\n", clean(strings.Join(locs, ", ")))
+		}
+		if by := g.createdBy(); len(by) > 0 {
+			// The image history entry: the Dockerfile line to change.
+			fmt.Fprintf(w, "  added by %s\n", short(strings.Join(by, "; ")))
 		}
 		shown := make(map[string]bool)
 		for _, f := range g.findings {

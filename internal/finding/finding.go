@@ -48,6 +48,11 @@ type Location struct {
 	Line      int    `json:"line,omitempty"`       // 1-based; 0 when unknown
 	Layer     string `json:"layer,omitempty"`      // image layer digest that added the file
 	CreatedBy string `json:"created_by,omitempty"` // image history entry of that layer
+	// Object names the thing inside the file the finding is about, when a
+	// file holds several: a Kubernetes object and container
+	// ("Deployment/prod/web/containers/app"), a Dockerfile stage, a digest
+	// of a secret's value. It keeps findings of one rule in one file apart.
+	Object string `json:"object,omitempty"`
 }
 
 // String renders the location as path:line.
@@ -110,6 +115,11 @@ func (f *Finding) ComputeFingerprint() string {
 	}
 	if f.Package != nil {
 		parts = append(parts, f.Package.Ecosystem, f.Package.Name)
+	}
+	if f.Location.Object != "" {
+		// Appended only when set, so fingerprints of findings without one
+		// stay what they were.
+		parts = append(parts, "object", f.Location.Object)
 	}
 	// Length-prefix every part so that ("ab","c") and ("a","bc") differ.
 	n := 0

@@ -33,6 +33,7 @@ func TestFingerprintStableAndDistinct(t *testing.T) {
 		"path":    func(f *Finding) { f.Location.Path = "sub/go.mod" },
 		"package": func(f *Finding) { f.Package = &Package{Name: "golang.org/x/text", Ecosystem: "Go"} },
 		"no-pkg":  func(f *Finding) { f.Package = nil },
+		"object":  func(f *Finding) { f.Location.Object = "Deployment/prod/web/containers/app" },
 	} {
 		f := base
 		mutate(&f)

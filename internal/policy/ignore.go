@@ -194,7 +194,7 @@ func (p *parser) file(doc *yaml.Node) []Ignore {
 	}
 	out := make([]Ignore, 0, len(list.Content))
 	for i, item := range list.Content {
-		if ig, ok := p.entry(i, item); ok {
+		if ig, ok := p.entry("ignores", i, item); ok {
 			out = append(out, ig)
 		}
 	}
@@ -224,9 +224,11 @@ func (p *parser) mapping(m *yaml.Node, fn func(key string, line int, v *yaml.Nod
 	}
 }
 
-func (p *parser) entry(i int, n *yaml.Node) (Ignore, bool) {
+// entry decodes one ignore; list names the list it is in ("ignores",
+// "exceptions") for errors.
+func (p *parser) entry(list string, i int, n *yaml.Node) (Ignore, bool) {
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n.Line, "ignores[%d]: want a mapping with id, reason, owner and expires, got %s", i, kindName(n))
+		p.errorf(n.Line, "%s[%d]: want a mapping with id, reason, owner and expires, got %s", list, i, kindName(n))
 		return Ignore{}, false
 	}
 	before := len(p.errs)
@@ -251,11 +253,11 @@ func (p *parser) entry(i int, n *yaml.Node) (Ignore, bool) {
 		case "expires":
 			dst, expiresLine = &expires, v.Line
 		default:
-			p.errorf(line, "ignores[%d]: unknown key %q (want id, package, path, reason, owner, expires)", i, key)
+			p.errorf(line, "%s[%d]: unknown key %q (want id, package, path, reason, owner, expires)", list, i, key)
 			return
 		}
 		if v.Kind != yaml.ScalarNode {
-			p.errorf(v.Line, "ignores[%d]: %s: want a single value, got %s", i, key, kindName(v))
+			p.errorf(v.Line, "%s[%d]: %s: want a single value, got %s", list, i, key, kindName(v))
 			bad[key] = true
 			return
 		}
@@ -264,7 +266,7 @@ func (p *parser) entry(i int, n *yaml.Node) (Ignore, bool) {
 		}
 		s := strings.TrimSpace(v.Value)
 		if len(s) > limit {
-			p.errorf(v.Line, "ignores[%d]: %s is longer than %d bytes", i, key, limit)
+			p.errorf(v.Line, "%s[%d]: %s is longer than %d bytes", list, i, key, limit)
 			bad[key] = true
 			return
 		}
@@ -274,20 +276,20 @@ func (p *parser) entry(i int, n *yaml.Node) (Ignore, bool) {
 		{"id", ig.ID}, {"reason", ig.Reason}, {"owner", ig.Owner}, {"expires", expires},
 	} {
 		if req.val == "" && !bad[req.key] {
-			p.errorf(n.Line, "ignores[%d]: missing %s", i, req.key)
+			p.errorf(n.Line, "%s[%d]: missing %s", list, i, req.key)
 		}
 	}
 	if expires != "" {
 		t, err := time.Parse(dateLayout, expires)
 		if err != nil {
-			p.errorf(expiresLine, "ignores[%d]: expires %q is not a date like 2027-03-31", i, expires)
+			p.errorf(expiresLine, "%s[%d]: expires %q is not a date like 2027-03-31", list, i, expires)
 		}
 		ig.Expires = t
 	}
 	if ig.Path != "" {
 		ig.Path = strings.TrimPrefix(ig.Path, "./")
 		if err := glob.Validate(ig.Path); err != nil {
-			p.errorf(n.Line, "ignores[%d]: path %q: %v", i, ig.Path, err)
+			p.errorf(n.Line, "%s[%d]: path %q: %v", list, i, ig.Path, err)
 		}
 	}
 	return ig, len(p.errs) == before

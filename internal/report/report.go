@@ -63,6 +63,20 @@ type Gate struct {
 	Reasons []string `json:"reasons"`
 	// Blocking are the fingerprints of the findings that blocked.
 	Blocking []string `json:"blocking"`
+	// Policy is the policy file the decision used, when there was one.
+	Policy string `json:"policy,omitempty"`
+	// Blockers say which policy rule or threshold blocked each finding, in
+	// the order of the decision's findings; empty without a policy.
+	Blockers []GateBlocker `json:"blockers,omitempty"`
+}
+
+// GateBlocker is why one finding blocked.
+type GateBlocker struct {
+	Fingerprint string `json:"fingerprint"`
+	// Rule is the policy rule id; empty when the kind's threshold blocked.
+	Rule    string `json:"rule,omitempty"`
+	RedLine bool   `json:"redline,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 // Warning levels.
@@ -101,8 +115,10 @@ type Report struct {
 }
 
 // SetDecision copies the gate's decision into the report: the kept and
-// suppressed findings, the verdict, a warning per expired ignore and a note
-// per ignore that matched nothing.
+// suppressed findings, the verdict (with the rule that blocked each finding
+// when a policy was used), a warning per expired ignore or overridden
+// exception, a note per finding a VEX statement suppressed and a note per
+// ignore that matched nothing.
 func (r *Report) SetDecision(d *policy.Decision) {
 	r.Findings = d.Findings
 	r.Suppressed = d.Suppressed
@@ -111,9 +127,20 @@ func (r *Report) SetDecision(d *policy.Decision) {
 		Blocked:  d.Blocked,
 		Reasons:  d.Reasons,
 		Blocking: d.Blocking,
+		Policy:   d.Policy,
+	}
+	if d.Policy != "" {
+		for _, m := range d.Blockers {
+			r.Gate.Blockers = append(r.Gate.Blockers, GateBlocker{Fingerprint: m.Fingerprint, Rule: m.RuleID, RedLine: m.RedLine, Reason: m.Reason})
+		}
 	}
 	for _, w := range d.Warnings {
 		r.Warnings = append(r.Warnings, Warning{Level: LevelWarning, Source: "policy", Message: w})
+	}
+	for i := range d.VEXSuppressed {
+		v := &d.VEXSuppressed[i]
+		r.Warnings = append(r.Warnings, Warning{Level: LevelInfo, Source: "policy", Path: v.Finding.Location.Path,
+			Message: fmt.Sprintf("%s suppressed by %s", v.Finding.RuleID, v.Statement.Explain())})
 	}
 	for i := range d.Unused {
 		r.Warnings = append(r.Warnings, Warning{Level: LevelInfo, Source: "policy", Message: policy.UnusedNote(&d.Unused[i])})

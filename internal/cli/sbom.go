@@ -163,6 +163,13 @@ FILE '-' reads standard input.`,
 			} else {
 				name = "stdin"
 			}
+			if err := sf.check(); err != nil {
+				return err
+			}
+			gate, err := sf.gate("")
+			if err != nil {
+				return usageErr(err)
+			}
 			pkgs, err := sbom.Read(cmd.Context(), r, name)
 			inv := &scan.Inventory{Target: finding.Target{Kind: "sbom", Name: name}, Packages: pkgs}
 			if err != nil {
@@ -172,7 +179,7 @@ FILE '-' reads standard input.`,
 				g.log.Warn(err.Error())
 				inv.Warnings = append(inv.Warnings, walk.Warning{Path: name, Analyzer: sbom.CatalogerName, Message: err.Error()})
 			}
-			return g.assess(cmd.Context(), inv, "", &sf)
+			return g.assess(cmd.Context(), inv, gate, &sf)
 		},
 	}
 	sf.register(cmd)

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/redline-sec/redline/internal/artifact"
 	"github.com/redline-sec/redline/internal/artifact/dir"
 	"github.com/redline-sec/redline/internal/match"
+	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
 	"github.com/redline-sec/redline/internal/scan"
@@ -27,7 +30,11 @@ type scanFlags struct {
 	output     string
 	failOn     policy.Threshold
 	ignoreFile string
+	policyFile string
+	vexFiles   []string
 	platform   string
+
+	alertWebhook, alertSlack, alertDingTalk string
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -36,6 +43,46 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.Var(&f.failOn, "fail-on", "exit 1 when a finding is at or above this severity: critical, high, medium, low, or none")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
+	fl.StringVar(&f.policyFile, "policy", "", "policy file: per-kind thresholds, CEL rules, red lines, exceptions (default: "+policy.DefaultPolicyFile+" in the scanned directory, if present)")
+	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
+	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")
+	fl.StringVar(&f.alertSlack, "alert-slack", "", "Slack incoming-webhook URL to alert when the gate blocks (env REDLINE_ALERT_SLACK)")
+	fl.StringVar(&f.alertDingTalk, "alert-dingtalk", "", "DingTalk robot webhook URL to alert when the gate blocks (env REDLINE_ALERT_DINGTALK; its signing secret from env REDLINE_DINGTALK_SECRET)")
+}
+
+// notifiers returns the alert targets the flags or, since webhook URLs hold
+// tokens that should stay out of process listings, the environment name.
+func (f *scanFlags) notifiers() []notify.Notifier {
+	var ns []notify.Notifier
+	if u := cmp.Or(f.alertWebhook, os.Getenv("REDLINE_ALERT_WEBHOOK")); u != "" {
+		ns = append(ns, &notify.Webhook{URL: u})
+	}
+	if u := cmp.Or(f.alertSlack, os.Getenv("REDLINE_ALERT_SLACK")); u != "" {
+		ns = append(ns, &notify.Slack{URL: u})
+	}
+	if u := cmp.Or(f.alertDingTalk, os.Getenv("REDLINE_ALERT_DINGTALK")); u != "" {
+		ns = append(ns, &notify.DingTalk{URL: u, Secret: os.Getenv("REDLINE_DINGTALK_SECRET")})
+	}
+	return ns
+}
+
+// gate loads the ignore file, the policy and the VEX documents: all before
+// any scan work, so that a broken policy fails fast with file and line.
+func (f *scanFlags) gate(root string) (policy.Gate, error) {
+	g := policy.Gate{FailOn: f.failOn}
+	var err error
+	if g.Ignores, err = loadIgnores(f.ignoreFile, root); err != nil {
+		return g, err
+	}
+	if g.Policy, err = loadPolicy(f.policyFile, root); err != nil {
+		return g, err
+	}
+	if len(f.vexFiles) > 0 {
+		if g.VEX, err = policy.LoadVEX(f.vexFiles...); err != nil {
+			return g, err
+		}
+	}
+	return g, nil
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -106,6 +153,10 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 	if err := sf.check(); err != nil {
 		return err
 	}
+	gate, err := sf.gate(root)
+	if err != nil {
+		return usageErr(err)
+	}
 	p := newProgress(g)
 	inv, err := scan.Catalog(ctx, a, scan.Options{
 		Logger: g.log,
@@ -117,7 +168,7 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 	if err != nil {
 		return err
 	}
-	return g.assess(ctx, inv, root, sf)
+	return g.assess(ctx, inv, gate, sf)
 }
 
 // check validates the flags before any scan work.
@@ -133,15 +184,11 @@ func (sf *scanFlags) check() error {
 
 // assess matches an inventory against the database, applies the gate,
 // writes the report and turns the decision into the exit code.
-func (g *globals) assess(ctx context.Context, inv *scan.Inventory, root string, sf *scanFlags) error {
+func (g *globals) assess(ctx context.Context, inv *scan.Inventory, gate policy.Gate, sf *scanFlags) error {
 	if err := sf.check(); err != nil {
 		return err
 	}
 	mopts, _ := parsePlatform(sf.platform)
-	ignores, err := loadIgnores(sf.ignoreFile, root)
-	if err != nil {
-		return usageErr(err)
-	}
 	db, err := vulndb.Open(g.dbPath)
 	if err != nil {
 		return err
@@ -152,11 +199,12 @@ func (g *globals) assess(ctx context.Context, inv *scan.Inventory, root string, 
 	}
 	bi := readBuildInfo()
 	r, err := scan.Assess(ctx, inv, scan.Options{
-		DB:     db,
-		Gate:   policy.Gate{FailOn: sf.failOn, Ignores: ignores},
-		Match:  mopts,
-		Tool:   report.Tool{Name: "redline", Version: bi.Version, Commit: bi.Commit},
-		Logger: g.log,
+		DB:        db,
+		Gate:      gate,
+		Match:     mopts,
+		Notifiers: sf.notifiers(),
+		Tool:      report.Tool{Name: "redline", Version: bi.Version, Commit: bi.Commit},
+		Logger:    g.log,
 	})
 	if err != nil {
 		return err
@@ -188,6 +236,22 @@ func parsePlatform(s string) (match.Options, error) {
 		return match.Options{}, fmt.Errorf("--platform %q: want os/arch, such as linux/amd64", s)
 	}
 	return match.Options{GOOS: goos, GOARCH: goarch}, nil
+}
+
+// loadPolicy reads the policy file: the named one, which must exist, or the
+// default one in the scanned directory when there is one.
+func loadPolicy(explicit, root string) (*policy.Policy, error) {
+	name := explicit
+	if name == "" {
+		if root == "" {
+			return nil, nil
+		}
+		name = filepath.Join(root, policy.DefaultPolicyFile)
+		if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	return policy.LoadPolicy(name)
 }
 
 // loadIgnores reads the ignore file. A file named with --ignore-file must

@@ -15,6 +15,7 @@ import (
 	"github.com/redline-sec/redline/internal/inventory/catalogers"
 	"github.com/redline-sec/redline/internal/inventory/distro"
 	"github.com/redline-sec/redline/internal/match"
+	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
 	"github.com/redline-sec/redline/internal/vulndb"
@@ -37,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress is called as files are analyzed.
 	Progress func(walk.Stats)
+	// Notifiers are told when the gate blocks. A failed delivery is a
+	// warning in the report; it never changes the decision.
+	Notifiers []notify.Notifier
 }
 
 // Inventory is what one walk of an artifact found.
@@ -122,8 +126,24 @@ func Assess(ctx context.Context, inv *Inventory, opts Options) (*report.Report, 
 		r.Database = info
 	}
 	r.AddWalkWarnings(inv.Warnings)
-	r.SetDecision(opts.Gate.Evaluate(findings))
+	d := opts.Gate.Evaluate(findings)
+	r.SetDecision(d)
+	if d.Blocked {
+		alert(ctx, log, r, notify.NewAlert(inv.Target, d), opts.Notifiers)
+	}
 	return r, nil
+}
+
+// alert tells every notifier that the gate blocked. Delivery problems become
+// report warnings; the decision stands either way.
+func alert(ctx context.Context, log *slog.Logger, r *report.Report, a notify.Alert, notifiers []notify.Notifier) {
+	for _, n := range notifiers {
+		if err := n.Notify(ctx, a); err != nil {
+			msg := fmt.Sprintf("alert not delivered: %v", err)
+			log.Warn(msg)
+			r.Warnings = append(r.Warnings, report.Warning{Level: report.LevelWarning, Source: "notify", Message: msg})
+		}
+	}
 }
 
 func logger(opts Options) *slog.Logger {

@@ -118,7 +118,7 @@ Exit codes: 0 pass, 1 blocked by policy, 2 usage or runtime error.`,
 	pf.BoolVar(&g.debug, "debug", false, "print debug logs")
 	pf.BoolVar(&g.noProgress, "no-progress", false, "never draw progress lines, even on a terminal")
 
-	root.AddCommand(newVersionCmd(g), newDBCmd(g), newScanCmd(g), newSBOMCmd(g))
+	root.AddCommand(newVersionCmd(g), newDBCmd(g), newScanCmd(g), newSBOMCmd(g), newChecksCmd(g))
 	return root
 }
 

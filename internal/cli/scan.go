@@ -35,6 +35,8 @@ type scanFlags struct {
 	platform   string
 
 	alertWebhook, alertSlack, alertDingTalk string
+
+	scanners []string
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -44,6 +46,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.Var(&f.failOn, "fail-on", "exit 1 when a finding is at or above this severity: critical, high, medium, low, or none")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
 	fl.StringVar(&f.policyFile, "policy", "", "policy file: per-kind thresholds, CEL rules, red lines, exceptions (default: "+policy.DefaultPolicyFile+" in the scanned directory, if present)")
+	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln", "misconfig"}, "what to look for: vuln (vulnerable packages), misconfig (Dockerfile and Kubernetes checks)")
 	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")
 	fl.StringVar(&f.alertSlack, "alert-slack", "", "Slack incoming-webhook URL to alert when the gate blocks (env REDLINE_ALERT_SLACK)")
@@ -158,8 +161,10 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 		return usageErr(err)
 	}
 	p := newProgress(g)
+	scanners, _ := sf.scanOptions()
 	inv, err := scan.Catalog(ctx, a, scan.Options{
-		Logger: g.log,
+		Scanners: scanners,
+		Logger:   g.log,
 		Progress: func(s walk.Stats) {
 			p.Update("scanning %s: %d files read", a.Target().Name, s.Analyzed)
 		},
@@ -171,8 +176,27 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 	return g.assess(ctx, inv, gate, sf)
 }
 
+// scanOptions turns --scanners into scan.Scanners.
+func (sf *scanFlags) scanOptions() (scan.Scanners, error) {
+	s := scan.Scanners{NoVuln: true, NoMisconfig: true}
+	for _, name := range sf.scanners {
+		switch strings.TrimSpace(name) {
+		case "vuln":
+			s.NoVuln = false
+		case "misconfig":
+			s.NoMisconfig = false
+		default:
+			return s, fmt.Errorf("unknown scanner %q (want vuln or misconfig)", name)
+		}
+	}
+	return s, nil
+}
+
 // check validates the flags before any scan work.
 func (sf *scanFlags) check() error {
+	if _, err := sf.scanOptions(); err != nil {
+		return usageErr(err)
+	}
 	if !validFormat(sf.format) {
 		return usageErr(fmt.Errorf("unknown format %q (want %s)", sf.format, strings.Join(report.Formats(), ", ")))
 	}

@@ -31,3 +31,21 @@ func visiblePackages(a artifact.Artifact, pkgs []inventory.Package) []inventory.
 	}
 	return out
 }
+
+// visibleFindings keeps the findings about files still in an image's
+// squashed tree: a misconfigured manifest that a later layer deleted ships
+// no more. (Secrets are different: a deleted file's content is still in its
+// layer, so the secret analyzer's findings are kept whatever Visible says.)
+func visibleFindings(a artifact.Artifact, fs []finding.Finding) []finding.Finding {
+	layered, ok := a.(artifact.Layered)
+	if !ok {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Kind == finding.KindSecret || layered.Visible(f.Location.Path, f.Location.Layer) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -15,6 +15,8 @@ import (
 	"github.com/redline-sec/redline/internal/inventory/catalogers"
 	"github.com/redline-sec/redline/internal/inventory/distro"
 	"github.com/redline-sec/redline/internal/match"
+	"github.com/redline-sec/redline/internal/misconfig/dockerfile"
+	"github.com/redline-sec/redline/internal/misconfig/kubernetes"
 	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
@@ -41,6 +43,13 @@ type Options struct {
 	// Notifiers are told when the gate blocks. A failed delivery is a
 	// warning in the report; it never changes the decision.
 	Notifiers []notify.Notifier
+	// Scanners choose the analyzers; the zero value runs all of them.
+	Scanners Scanners
+}
+
+// Scanners switch analyzer families off. The zero value runs every one.
+type Scanners struct {
+	NoVuln, NoMisconfig bool
 }
 
 // Inventory is what one walk of an artifact found.
@@ -48,7 +57,10 @@ type Inventory struct {
 	Target   finding.Target
 	Packages []inventory.Package
 	// Distro is the operating system found in the target; nil for none.
-	Distro   *distro.Distro
+	Distro *distro.Distro
+	// Findings are what the analyzers other than the catalogers found
+	// (misconfigurations, …), with Target and fingerprints set.
+	Findings []finding.Finding
 	Warnings []walk.Warning
 }
 
@@ -71,7 +83,15 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 	start := time.Now()
 	collector := inventory.NewCollector(catalogers.All()...)
 	detector := distro.NewDetector(nil)
-	res, err := walk.Run(ctx, a, []walk.Analyzer{collector, detector}, walk.Options{
+	var found finding.Collector
+	analyzers := []walk.Analyzer{detector}
+	if !opts.Scanners.NoVuln {
+		analyzers = append(analyzers, collector)
+	}
+	if !opts.Scanners.NoMisconfig {
+		analyzers = append(analyzers, kubernetes.NewAnalyzer(&found), dockerfile.NewAnalyzer(&found))
+	}
+	res, err := walk.Run(ctx, a, analyzers, walk.Options{
 		Workers:  opts.Workers,
 		Logger:   log,
 		Progress: opts.Progress,
@@ -81,6 +101,11 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 	}
 	pkgs := visiblePackages(a, collector.Packages())
 	inv := &Inventory{Target: a.Target(), Warnings: res.Warnings}
+	inv.Findings = visibleFindings(a, found.Findings())
+	for i := range inv.Findings {
+		inv.Findings[i].Target = inv.Target
+		inv.Findings[i].SetFingerprint()
+	}
 
 	// OS packages get their distribution's ecosystem once the release
 	// files have been read, whichever order the walk met them in.
@@ -113,6 +138,7 @@ func Assess(ctx context.Context, inv *Inventory, opts Options) (*report.Report, 
 	if err != nil {
 		return nil, fmt.Errorf("match %s: %w", inv.Target.Name, err)
 	}
+	findings = append(findings, inv.Findings...)
 	log.Debug("match done", "findings", len(findings), "took", time.Since(start))
 
 	r := &report.Report{

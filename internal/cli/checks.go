@@ -12,6 +12,7 @@ import (
 	"github.com/redline-sec/redline/internal/finding"
 	"github.com/redline-sec/redline/internal/misconfig/dockerfile"
 	"github.com/redline-sec/redline/internal/misconfig/kubernetes"
+	"github.com/redline-sec/redline/internal/secret"
 )
 
 // catalogue is every check Redline can report besides vulnerabilities, by
@@ -20,6 +21,7 @@ func catalogue() map[string][]finding.Rule {
 	return map[string][]finding.Rule{
 		"dockerfile": dockerfile.Rules(),
 		"kubernetes": kubernetes.Rules(),
+		"secret":     secret.Rules(),
 	}
 }
 
@@ -35,7 +37,8 @@ func newChecksCmd(g *globals) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List every check with its id, severity, title and framework mappings",
-		Long: `List the checks of the misconfiguration analyzers: Dockerfile checks and
+		Long: `List the checks of the secret detector (credential formats) and of the
+misconfiguration analyzers: Dockerfile checks and
 Kubernetes checks (the Pod Security Standards ` + kubernetes.KubernetesVersion + ` baseline and restricted
 profiles, and hardening checks), with the Microsoft Threat Matrix for Kubernetes
 technique each maps to. --json prints the full entries: rationale,
@@ -75,7 +78,7 @@ remediation and references.`,
 			return tw.Flush()
 		},
 	}
-	list.Flags().StringVar(&family, "family", "", "only this family: dockerfile or kubernetes")
+	list.Flags().StringVar(&family, "family", "", "only this family: dockerfile, kubernetes or secret")
 	list.Flags().BoolVar(&asJSON, "json", false, "print the full catalogue as JSON")
 	cmd.AddCommand(list)
 	return cmd

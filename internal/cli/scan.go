@@ -20,6 +20,7 @@ import (
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
 	"github.com/redline-sec/redline/internal/scan"
+	"github.com/redline-sec/redline/internal/secret"
 	"github.com/redline-sec/redline/internal/vulndb"
 	"github.com/redline-sec/redline/internal/walk"
 )
@@ -36,7 +37,8 @@ type scanFlags struct {
 
 	alertWebhook, alertSlack, alertDingTalk string
 
-	scanners []string
+	scanners     []string
+	secretConfig string
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -46,7 +48,8 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.Var(&f.failOn, "fail-on", "exit 1 when a finding is at or above this severity: critical, high, medium, low, or none")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
 	fl.StringVar(&f.policyFile, "policy", "", "policy file: per-kind thresholds, CEL rules, red lines, exceptions (default: "+policy.DefaultPolicyFile+" in the scanned directory, if present)")
-	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln", "misconfig"}, "what to look for: vuln (vulnerable packages), misconfig (Dockerfile and Kubernetes checks)")
+	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln", "misconfig", "secret"}, "what to look for: vuln (vulnerable packages), misconfig (Dockerfile and Kubernetes checks), secret (hard-coded credentials)")
+	fl.StringVar(&f.secretConfig, "secret-config", "", "gitleaks TOML configuration for the secret scanner ([extend] useDefault = true adds Redline's built-in rules)")
 	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")
 	fl.StringVar(&f.alertSlack, "alert-slack", "", "Slack incoming-webhook URL to alert when the gate blocks (env REDLINE_ALERT_SLACK)")
@@ -178,16 +181,25 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 
 // scanOptions turns --scanners into scan.Scanners.
 func (sf *scanFlags) scanOptions() (scan.Scanners, error) {
-	s := scan.Scanners{NoVuln: true, NoMisconfig: true}
+	s := scan.Scanners{NoVuln: true, NoMisconfig: true, NoSecret: true}
 	for _, name := range sf.scanners {
 		switch strings.TrimSpace(name) {
 		case "vuln":
 			s.NoVuln = false
 		case "misconfig":
 			s.NoMisconfig = false
+		case "secret":
+			s.NoSecret = false
 		default:
-			return s, fmt.Errorf("unknown scanner %q (want vuln or misconfig)", name)
+			return s, fmt.Errorf("unknown scanner %q (want vuln, misconfig or secret)", name)
 		}
+	}
+	if sf.secretConfig != "" {
+		rules, err := secret.LoadGitleaksConfig(sf.secretConfig)
+		if err != nil {
+			return s, err
+		}
+		s.SecretRules = rules
 	}
 	return s, nil
 }

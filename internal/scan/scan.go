@@ -20,6 +20,7 @@ import (
 	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
+	"github.com/redline-sec/redline/internal/secret"
 	"github.com/redline-sec/redline/internal/vulndb"
 	"github.com/redline-sec/redline/internal/walk"
 )
@@ -49,7 +50,10 @@ type Options struct {
 
 // Scanners switch analyzer families off. The zero value runs every one.
 type Scanners struct {
-	NoVuln, NoMisconfig bool
+	NoVuln, NoMisconfig, NoSecret bool
+	// SecretRules replaces the built-in secret rules (a gitleaks
+	// configuration, say); nil means secret.Default().
+	SecretRules *secret.RuleSet
 }
 
 // Inventory is what one walk of an artifact found.
@@ -90,6 +94,13 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 	}
 	if !opts.Scanners.NoMisconfig {
 		analyzers = append(analyzers, kubernetes.NewAnalyzer(&found), dockerfile.NewAnalyzer(&found))
+	}
+	if !opts.Scanners.NoSecret {
+		rules := opts.Scanners.SecretRules
+		if rules == nil {
+			rules = secret.Default()
+		}
+		analyzers = append(analyzers, secret.NewAnalyzer(rules, &found, secret.Options{}))
 	}
 	res, err := walk.Run(ctx, a, analyzers, walk.Options{
 		Workers:  opts.Workers,

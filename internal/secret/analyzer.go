@@ -1,0 +1,136 @@
+package secret
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/redline-sec/redline/internal/finding"
+	"github.com/redline-sec/redline/internal/walk"
+)
+
+// DefaultMaxFileSize is the largest file the analyzer reads (10 MiB).
+const DefaultMaxFileSize = 10 << 20
+
+// binarySniff is how much of a file is checked for NUL bytes.
+const binarySniff = 8 << 10
+
+// Options tune the analyzer.
+type Options struct {
+	// MaxFileSize skips larger files; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+}
+
+// Analyzer is the walk.Analyzer that reports secrets.
+type Analyzer struct {
+	det  *Detector
+	c    *finding.Collector
+	max  int64
+	name string
+}
+
+// NewAnalyzer returns an analyzer that adds the secrets it finds with rules
+// to c.
+func NewAnalyzer(rules *RuleSet, c *finding.Collector, opts Options) *Analyzer {
+	max := opts.MaxFileSize
+	if max <= 0 {
+		max = DefaultMaxFileSize
+	}
+	return &Analyzer{det: NewDetector(rules), c: c, max: max, name: "secret"}
+}
+
+// Name identifies the analyzer.
+func (a *Analyzer) Name() string { return a.name }
+
+// skipExt lists extensions of files that never hold text worth scanning.
+var skipExt = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".ico": true, ".webp": true, ".bmp": true,
+	".zip": true, ".gz": true, ".tgz": true, ".bz2": true, ".xz": true, ".zst": true, ".7z": true, ".rar": true,
+	".so": true, ".dll": true, ".dylib": true, ".exe": true, ".a": true, ".o": true, ".class": true, ".pyc": true,
+	".woff": true, ".woff2": true, ".ttf": true, ".otf": true, ".eot": true, ".mp3": true, ".mp4": true,
+	".pdf": true, ".wasm": true,
+}
+
+// Wants accepts regular files under the size limit that are not known
+// binary formats or allowlisted paths, and key store files whatever their size.
+func (a *Analyzer) Wants(p string, info fs.FileInfo) bool {
+	if info != nil && !info.Mode().IsRegular() {
+		return false
+	}
+	if a.det.SkipPath(p) {
+		return false
+	}
+	if len(a.det.DetectPath(p)) > 0 {
+		return true
+	}
+	if info != nil && info.Size() > a.max {
+		return false
+	}
+	return !skipExt[strings.ToLower(path.Ext(p))]
+}
+
+// Analyze reads the file and reports its secrets.
+func (a *Analyzer) Analyze(ctx context.Context, f *walk.File) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var ms []Match
+	ms = append(ms, a.det.DetectPath(f.Path)...)
+	if f.Size() <= a.max {
+		data, err := f.ReadAll(a.max)
+		if err != nil {
+			return err
+		}
+		// A NUL byte near the start marks a binary file.
+		if bytes.IndexByte(data[:min(len(data), binarySniff)], 0) < 0 {
+			ms = append(ms, a.det.Detect(f.Path, data)...)
+		} else {
+			ms = append(ms, a.det.DetectBinary(f.Path, data)...)
+		}
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]finding.Finding, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, newFinding(m, f))
+	}
+	a.c.Add(out...)
+	return nil
+}
+
+func newFinding(m Match, f *walk.File) finding.Finding {
+	r := m.Rule
+	loc := finding.Location{Path: f.Path, Line: m.Line, Layer: f.Layer, CreatedBy: f.CreatedBy}
+	desc := fmt.Sprintf("%s found at %s.", r.Title, loc)
+	ev := ""
+	if m.Secret != "" {
+		ev = Redact(m.Secret)
+	}
+	return finding.Finding{
+		Kind: finding.KindSecret, RuleID: r.ID, Title: r.Title, Description: desc,
+		Severity: r.Severity, Location: loc, Evidence: ev,
+		Fix:        &finding.Fix{Remediation: r.remediation()},
+		References: r.References,
+		Mappings:   map[string][]string{"cwe": {"CWE-798"}},
+	}
+}
+
+// Redact shows at most the first and last four characters of a secret of
+// 16 or more characters, the first two of a shorter one, and nothing of a
+// secret under six characters.
+func Redact(secret string) string {
+	n := utf8.RuneCountInString(secret)
+	r := []rune(secret)
+	switch {
+	case n >= 16:
+		return string(r[:4]) + "…" + string(r[n-4:])
+	case n >= 6:
+		return string(r[:2]) + "…"
+	}
+	return "…"
+}

@@ -1,0 +1,46 @@
+package secret
+
+const ghDocs = "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats"
+
+var vcsDefs = []def{
+	{id: "github-pat", title: "GitHub personal access token (classic)", sev: crit, prefix: "ghp_", body: alnum, min: 36, refs: []string{ghDocs}},
+	{id: "github-fine-grained-pat", title: "GitHub fine-grained personal access token", sev: crit, prefix: "github_pat_", body: `A-Za-z0-9_`, min: 82, refs: []string{ghDocs}},
+	{id: "github-app-installation-token", title: "GitHub App installation access token", sev: high, prefix: "ghs_", body: alnum, min: 36, refs: []string{ghDocs}},
+	{id: "github-app-user-token", title: "GitHub App user access token", sev: high, prefix: "ghu_", body: alnum, min: 36, refs: []string{ghDocs}},
+	{id: "github-oauth-token", title: "GitHub OAuth access token", sev: crit, prefix: "gho_", body: alnum, min: 36, refs: []string{ghDocs}},
+	{id: "github-refresh-token", title: "GitHub refresh token", sev: high, prefix: "ghr_", body: alnum, min: 36, max: 76, refs: []string{ghDocs}},
+
+	{id: "gitlab-pat", title: "GitLab personal access token", sev: crit, prefix: "glpat-", body: `\w-`, min: 20,
+		refs: []string{"https://docs.gitlab.com/ee/security/tokens/"}},
+	{id: "gitlab-pat-routable", title: "GitLab routable personal access token", sev: crit, keywords: []string{"glpat-"},
+		regex: leftEdge + `(glpat-[0-9a-zA-Z_\-]{27,300}(?:\.[0-9a-z]{2})?\.[0-9a-z]{9})(?:[^0-9a-z.]|$)`},
+	{id: "gitlab-deploy-token", title: "GitLab deploy token", sev: high, prefix: "gldt-", body: `\w-`, min: 20},
+	{id: "gitlab-feed-token", title: "GitLab feed token", sev: med, prefix: "glft-", body: `\w-`, min: 20},
+	{id: "gitlab-runner-token", title: "GitLab runner authentication token", sev: high, prefix: "glrt-", body: `\w-`, min: 20},
+	{id: "gitlab-runner-registration-token", title: "GitLab runner registration token", sev: high, prefix: "GR1348941", body: `\w-`, min: 20},
+	{id: "gitlab-pipeline-trigger-token", title: "GitLab pipeline trigger token", sev: high, prefix: "glptt-", body: hexLo, min: 40},
+	{id: "gitlab-oauth-app-secret", title: "GitLab OAuth application secret", sev: high, prefix: "gloas-", body: `\w-`, min: 64},
+	{id: "gitlab-incoming-mail-token", title: "GitLab incoming mail token", sev: med, prefix: "glimt-", body: `\w-`, min: 25},
+	{id: "gitlab-kubernetes-agent-token", title: "GitLab agent for Kubernetes token", sev: high, prefix: "glagent-", body: `\w-`, min: 50},
+	{id: "gitlab-scim-token", title: "GitLab SCIM token", sev: high, prefix: "glsoat-", body: `\w-`, min: 20},
+	{id: "gitlab-feature-flag-client-token", title: "GitLab feature flag client token", sev: low, prefix: "glffct-", body: `\w-`, min: 20},
+	{id: "gitlab-cicd-job-token", title: "GitLab CI/CD job token", sev: med, keywords: []string{"glcbt-"},
+		regex: leftEdge + `(glcbt-[0-9a-zA-Z]{1,5}_[0-9a-zA-Z_\-]{20})(?:[^\w-]|$)`},
+
+	{id: "bitbucket-client-secret", title: "Bitbucket OAuth client secret", sev: high, context: []string{"bitbucket"}, body: `a-zA-Z0-9=_\-`, min: 64, entropy: 3.5},
+	{id: "bitbucket-app-password", title: "Bitbucket app password", sev: high, prefix: "ATBB", body: alnum, min: 32},
+	{id: "atlassian-api-token", title: "Atlassian API token", sev: high, prefix: "ATATT3", body: `A-Za-z0-9_\-=`, min: 180, max: 200},
+	{id: "atlassian-legacy-api-token", title: "Atlassian (Jira/Confluence) legacy API token", sev: high,
+		context: []string{"atlassian", "jira", "confluence"}, body: alnum, min: 24, entropy: 3.8},
+	{id: "sourcegraph-access-token", title: "Sourcegraph access token", sev: high, prefix: "sgp_", body: `a-f0-9_`, min: 40, max: 60},
+	{id: "gitter-access-token", title: "Gitter access token", sev: med, context: []string{"gitter"}, body: urlSafe, min: 40, entropy: 3.5},
+	{id: "codecov-access-token", title: "Codecov access token", sev: med, context: []string{"codecov"}, body: hexLo + `\-`, min: 32, max: 36, entropy: 3},
+	{id: "travisci-access-token", title: "Travis CI access token", sev: med, context: []string{"travis"}, body: alnum, min: 22, entropy: 3.5},
+	{id: "droneci-access-token", title: "Drone CI access token", sev: med, context: []string{"drone_token", "drone_access_token", "droneci"}, body: alnum, min: 32, entropy: 3.5},
+	{id: "circleci-token", title: "CircleCI API token", sev: high, context: []string{"circleci", "circle_token"}, body: hexLo, min: 40, entropy: 3},
+	{id: "jenkins-api-token", title: "Jenkins API token", sev: high, context: []string{"jenkins"}, body: hexLo, min: 32, max: 34, entropy: 3},
+	{id: "sonarqube-user-token", title: "SonarQube user token", sev: high, prefix: "squ_", body: hexLo, min: 40},
+	{id: "sonarqube-project-token", title: "SonarQube project analysis token", sev: med, prefix: "sqp_", body: hexLo, min: 40},
+	{id: "sonarqube-global-token", title: "SonarQube global analysis token", sev: high, prefix: "sqa_", body: hexLo, min: 40},
+	{id: "snyk-api-token", title: "Snyk API token", sev: high, context: []string{"snyk_token", "snyk_api", "snyk-token", "snyk_oauth"}, value: uuidRe},
+}

@@ -3,6 +3,7 @@ module github.com/redline-sec/redline
 go 1.26.8
 
 require (
+	cel.dev/cel-go v0.32.0
 	github.com/BurntSushi/toml v1.6.0
 	github.com/CycloneDX/cyclonedx-go v0.12.0
 	github.com/erikvarga/go-rpmdb v0.0.0-20250523120114-a15a62cd4593
@@ -23,7 +24,6 @@ require (
 )
 
 require (
-	cel.dev/cel-go v0.32.0 // indirect
 	cel.dev/expr v0.25.1 // indirect
 	github.com/anchore/go-struct-converter v0.1.0 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect

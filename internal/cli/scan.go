@@ -15,6 +15,7 @@ import (
 
 	"github.com/redline-sec/redline/internal/artifact"
 	"github.com/redline-sec/redline/internal/artifact/dir"
+	"github.com/redline-sec/redline/internal/artifact/githistory"
 	"github.com/redline-sec/redline/internal/match"
 	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/policy"
@@ -39,6 +40,9 @@ type scanFlags struct {
 
 	scanners     []string
 	secretConfig string
+
+	// history, when set, is walked for secrets as well (scan fs --history).
+	history artifact.Artifact
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -115,6 +119,7 @@ func newScanFSCmd(g *globals) *cobra.Command {
 	var (
 		sf                  scanFlags
 		skipDirs, skipFiles []string
+		history             bool
 	)
 	cmd := &cobra.Command{
 		Use:   "fs PATH",
@@ -134,6 +139,7 @@ database. One walk reads every lockfile, manifest and binary it knows:
 Symbolic links are not followed and .git directories are skipped. A file that
 cannot be parsed is a warning naming it; the scan goes on.`,
 		Example: `  redline scan fs .
+  redline scan fs . --history            # secrets in every commit too
   redline scan fs . --fail-on high
   redline scan fs . --format sarif -o redline.sarif
   redline scan fs . --skip-dirs 'testdata' --skip-dirs '**/fixtures' --skip-files '*.min.js'`,
@@ -143,11 +149,19 @@ cannot be parsed is a warning naming it; the scan goes on.`,
 			if err != nil {
 				return usageErr(err)
 			}
+			if history {
+				h, err := githistory.Open(cmd.Context(), args[0], githistory.Options{})
+				if err != nil {
+					return usageErr(err)
+				}
+				sf.history = h
+			}
 			return g.runScan(cmd.Context(), a, args[0], &sf)
 		},
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVar(&sf.platform, "platform", "", "os/arch the Go modules of a go.mod will be built for, to drop vulnerabilities of other platforms (default: report every platform's, as govulncheck does for source); Go binaries always use their own")
+	cmd.Flags().BoolVar(&history, "history", false, "also scan every commit of the git repository at PATH for secrets (each file version once, at the commit that added it)")
 	cmd.Flags().StringSliceVar(&skipDirs, "skip-dirs", nil, "glob of directories to skip (repeatable; '**' matches any depth; no slash: any directory of that name)")
 	cmd.Flags().StringSliceVar(&skipFiles, "skip-files", nil, "glob of files to skip (repeatable; same rules as --skip-dirs)")
 	return cmd
@@ -175,6 +189,19 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 	p.Done()
 	if err != nil {
 		return err
+	}
+	if sf.history != nil && !scanners.NoSecret {
+		// Secrets only: old commits' dependencies and manifests are not
+		// what ships, but a credential once committed is leaked for good.
+		hinv, err := scan.Catalog(ctx, sf.history, scan.Options{
+			Scanners: scan.Scanners{NoVuln: true, NoMisconfig: true, SecretRules: scanners.SecretRules},
+			Logger:   g.log,
+		})
+		if err != nil {
+			return err
+		}
+		inv.Findings = append(inv.Findings, hinv.Findings...)
+		inv.Warnings = append(inv.Warnings, hinv.Warnings...)
 	}
 	return g.assess(ctx, inv, gate, sf)
 }

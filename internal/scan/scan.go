@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redline-sec/redline/internal/artifact"
+	"github.com/redline-sec/redline/internal/artifact/dir"
 	"github.com/redline-sec/redline/internal/finding"
 	"github.com/redline-sec/redline/internal/inventory"
 	"github.com/redline-sec/redline/internal/inventory/catalogers"
@@ -17,6 +18,7 @@ import (
 	"github.com/redline-sec/redline/internal/match"
 	"github.com/redline-sec/redline/internal/misconfig/dockerfile"
 	"github.com/redline-sec/redline/internal/misconfig/kubernetes"
+	"github.com/redline-sec/redline/internal/misconfig/kustomize"
 	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/policy"
 	"github.com/redline-sec/redline/internal/report"
@@ -94,6 +96,11 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 	}
 	if !opts.Scanners.NoMisconfig {
 		analyzers = append(analyzers, kubernetes.NewAnalyzer(&found), dockerfile.NewAnalyzer(&found))
+		if d, ok := a.(*dir.Dir); ok {
+			// Kustomize builds need the directory on disk (bases and
+			// patches are other files); images are not built.
+			analyzers = append(analyzers, kustomize.NewAnalyzer(&found, kustomize.Options{Root: d.Root()}))
+		}
 	}
 	if !opts.Scanners.NoSecret {
 		rules := opts.Scanners.SecretRules

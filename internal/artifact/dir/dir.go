@@ -53,6 +53,9 @@ func Open(root string, opts Options) (*Dir, error) {
 	return &Dir{root: root, name: filepath.ToSlash(filepath.Clean(root)), opts: opts}, nil
 }
 
+// Root is the directory on disk, as given to Open.
+func (d *Dir) Root() string { return d.root }
+
 // Target describes the directory.
 func (d *Dir) Target() finding.Target {
 	return finding.Target{Kind: "filesystem", Name: d.name}

@@ -77,3 +77,16 @@ func analyze(f *walk.File, data []byte) ([]finding.Finding, error) {
 	}
 	return findings, chkErr
 }
+
+// Check checks the Kubernetes objects of an in-memory manifest (a YAML
+// stream or a JSON document) as Analyze checks a file. The findings are
+// located at path, layer and createdBy; lines are lines of data. Rendered
+// manifests, such as the output of a kustomize build, are checked this way.
+func Check(path string, data []byte, layer, createdBy string) ([]finding.Finding, error) {
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes is over the %d-byte limit for a manifest", path, len(data), maxFileSize)
+	}
+	f := walk.BytesFile(path, data)
+	f.Layer, f.CreatedBy = layer, createdBy
+	return analyze(f, data)
+}

@@ -56,7 +56,7 @@ found in.`,
 			if err != nil {
 				return err
 			}
-			inv, err := scan.Catalog(cmd.Context(), a, scan.Options{Logger: g.log})
+			inv, err := scan.Catalog(cmd.Context(), a, scan.Options{Logger: g.log, Scanners: scan.Scanners{NoMisconfig: true, NoSecret: true}})
 			if err != nil {
 				return err
 			}

@@ -107,7 +107,10 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 		if rules == nil {
 			rules = secret.Default()
 		}
-		analyzers = append(analyzers, secret.NewAnalyzer(rules, &found, secret.Options{}))
+		// Rules from a gitleaks configuration behave as gitleaks does and
+		// read binary files too; the built-in rules skip them.
+		binaries := opts.Scanners.SecretRules != nil
+		analyzers = append(analyzers, secret.NewAnalyzer(rules, &found, secret.Options{ScanBinaries: binaries}))
 	}
 	res, err := walk.Run(ctx, a, analyzers, walk.Options{
 		Workers:  opts.Workers,

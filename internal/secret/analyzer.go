@@ -23,6 +23,11 @@ const binarySniff = 8 << 10
 type Options struct {
 	// MaxFileSize skips larger files; 0 means DefaultMaxFileSize.
 	MaxFileSize int64
+	// ScanBinaries also runs the rules over binary files (gitleaks does; it
+	// finds keys inside disk images). Off by default: system libraries
+	// carry test keys (libgnutls holds a dozen PEM blocks), and reading
+	// every binary of an image costs more than the rest of the scan.
+	ScanBinaries bool
 }
 
 // Analyzer is the walk.Analyzer that reports secrets.
@@ -31,6 +36,8 @@ type Analyzer struct {
 	c    *finding.Collector
 	max  int64
 	name string
+
+	scanBinaries bool
 }
 
 // NewAnalyzer returns an analyzer that adds the secrets it finds with rules
@@ -40,7 +47,15 @@ func NewAnalyzer(rules *RuleSet, c *finding.Collector, opts Options) *Analyzer {
 	if max <= 0 {
 		max = DefaultMaxFileSize
 	}
-	return &Analyzer{det: NewDetector(rules), c: c, max: max, name: "secret"}
+	return &Analyzer{det: NewDetector(rules), c: c, max: max, name: "secret", scanBinaries: opts.ScanBinaries}
+}
+
+// isBinary reads only the first bytes of a file: a NUL among them marks a
+// binary, which is then never read in full.
+func isBinary(f *walk.File) bool {
+	head := make([]byte, min(f.Size(), binarySniff))
+	n, _ := f.ReaderAt().ReadAt(head, 0)
+	return bytes.IndexByte(head[:n], 0) >= 0
 }
 
 // Name identifies the analyzer.
@@ -80,7 +95,7 @@ func (a *Analyzer) Analyze(ctx context.Context, f *walk.File) error {
 	}
 	var ms []Match
 	ms = append(ms, a.det.DetectPath(f.Path)...)
-	if f.Size() <= a.max {
+	if f.Size() <= a.max && (a.scanBinaries || !isBinary(f)) {
 		data, err := f.ReadAll(a.max)
 		if err != nil {
 			return err
@@ -105,14 +120,20 @@ func (a *Analyzer) Analyze(ctx context.Context, f *walk.File) error {
 
 func newFinding(m Match, f *walk.File) finding.Finding {
 	r := m.Rule
-	loc := finding.Location{Path: f.Path, Line: m.Line, Layer: f.Layer, CreatedBy: f.CreatedBy}
-	desc := fmt.Sprintf("%s found at %s.", r.Title, loc)
+	// The line keeps two secrets of one rule in one file apart, as
+	// gitleaks' file:rule:line fingerprint does.
+	loc := finding.Location{Path: f.Path, Line: m.Line, Layer: f.Layer, CreatedBy: f.CreatedBy, Object: fmt.Sprintf("line %d", m.Line)}
+	title := r.Title
+	if m.Encoding != "" {
+		title += " (" + m.Encoding + "-encoded)"
+	}
+	desc := fmt.Sprintf("%s found at %s.", title, loc)
 	ev := ""
 	if m.Secret != "" {
 		ev = Redact(m.Secret)
 	}
 	return finding.Finding{
-		Kind: finding.KindSecret, RuleID: r.ID, Title: r.Title, Description: desc,
+		Kind: finding.KindSecret, RuleID: r.ID, Title: title, Description: desc,
 		Severity: r.Severity, Location: loc, Evidence: ev,
 		Fix:        &finding.Fix{Remediation: r.remediation()},
 		References: r.References,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -69,7 +70,10 @@ func BenchmarkKeywordScan(b *testing.B) {
 
 // TestScanTree scans the tree named by REDLINE_SECRET_TREE with the real
 // walk and reports throughput; it is how docs/BENCHMARKS.md compares with
-// gitleaks' dir mode. It skips unless the variable is set.
+// gitleaks' dir mode. REDLINE_SECRET_CONFIG names a gitleaks configuration
+// to scan with instead of the built-in rules (gitleaks' own default config
+// for a same-rules comparison) and REDLINE_SECRET_MAX_FILE_SIZE a size
+// limit in bytes other than DefaultMaxFileSize. It skips unless the tree is set.
 func TestScanTree(t *testing.T) {
 	root := os.Getenv("REDLINE_SECRET_TREE")
 	if root == "" {
@@ -79,8 +83,22 @@ func TestScanTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rules := Default()
+	if p := os.Getenv("REDLINE_SECRET_CONFIG"); p != "" {
+		rules, err = LoadGitleaksConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d rules, warnings %q", p, rules.Len(), rules.Warnings())
+	}
 	var c finding.Collector
-	an := NewAnalyzer(Default(), &c, Options{})
+	var opts Options
+	if v := os.Getenv("REDLINE_SECRET_MAX_FILE_SIZE"); v != "" {
+		if opts.MaxFileSize, err = strconv.ParseInt(v, 10, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
+	an := NewAnalyzer(rules, &c, opts)
 	var bytes int64
 	counting := countingAnalyzer{Analyzer: an, bytes: &bytes}
 	start := time.Now()

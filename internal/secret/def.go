@@ -172,13 +172,17 @@ func compileDefs(ds []def) (*RuleSet, error) {
 }
 
 // defaultAllowlist skips files that hold hashes and minified noise, not
-// credentials: lock files, checksum files, source maps.
+// credentials: lock files, checksum files, source maps, and OS package
+// databases (dpkg's status lists conffiles such as /etc/pam.d/chpasswd next
+// to their MD5 sums, which looks like a password assignment).
 func defaultAllowlist() Allowlist {
 	return Allowlist{Paths: []string{
 		"**/go.sum", "**/go.work.sum", "**/package-lock.json", "**/npm-shrinkwrap.json",
 		"**/yarn.lock", "**/pnpm-lock.yaml", "**/Cargo.lock", "**/poetry.lock",
 		"**/Pipfile.lock", "**/composer.lock", "**/Gemfile.lock", "**/*.min.js.map",
 		"**/*.js.map", "**/*.css.map",
+		"var/lib/dpkg/status", "var/lib/dpkg/status-old", "var/lib/dpkg/status.d/*",
+		"var/lib/dpkg/info/*.md5sums", "lib/apk/db/installed",
 	}}
 }
 

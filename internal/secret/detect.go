@@ -12,14 +12,22 @@ import (
 // minified file with one huge line costs no more than many short lines.
 const maxSpan = 2048
 
+// binarySpan bounds the bytes after a keyword a whole-file rule looks at in
+// a large binary file.
+const binarySpan = 64 << 10
+
 // Match is one secret found in a file. Secret holds the clear text for the
 // caller's checks; it must never be printed or stored (see Redact).
 type Match struct {
 	Rule   *Rule
 	Line   int // 1-based; 0 for path-only rules
 	Secret string
-	// Start and End are byte offsets of the secret in the content.
+	// Start and End are byte offsets of the secret in the content; for a
+	// secret found in decoded text, of the encoded run.
 	Start, End int
+	// Encoding is "base64" when the secret was found by decoding a base64
+	// run of the content, empty otherwise.
+	Encoding string
 }
 
 // Detector finds secrets with a RuleSet. It is safe for concurrent use.
@@ -67,7 +75,7 @@ func NewDetector(rs *RuleSet) *Detector {
 }
 
 // SkipPath reports whether the global allowlist excludes the path.
-func (d *Detector) SkipPath(path string) bool { return d.rs.allow.allowsPath(path) }
+func (d *Detector) SkipPath(path string) bool { return d.rs.allowsPath(path) }
 
 // DetectPath returns the matches of path-only rules (key store files).
 func (d *Detector) DetectPath(path string) []Match {
@@ -77,11 +85,24 @@ func (d *Detector) DetectPath(path string) []Match {
 	var out []Match
 	for _, ri := range d.pathOnly {
 		r := d.rs.rules[ri]
-		if r.pathAllowed(path) && !r.Allow.allowsPath(path) {
+		if r.pathAllowed(path) && !r.allowsPath(path) {
 			out = append(out, Match{Rule: r})
 		}
 	}
 	return out
+}
+
+// allowsPath reports whether one of the rule's allowlists skips the file.
+func (r *Rule) allowsPath(path string) bool {
+	if r.Allow.allowsPath(path) {
+		return true
+	}
+	for i := range r.Allowlists {
+		if r.Allowlists[i].allowsPath(path) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Rule) pathAllowed(path string) bool {
@@ -109,6 +130,24 @@ func (d *Detector) detect(path string, content []byte, binary bool) []Match {
 	if d.SkipPath(path) {
 		return nil
 	}
+	if binary {
+		return sortMatches(d.scan(path, content, true))
+	}
+	b := decodeBudget{runs: maxDecodeRuns, bytes: maxDecodedBytes}
+	return d.detectText(path, content, 0, &b)
+}
+
+// detectText scans text, then the base64 runs in it up to maxDecodeDepth.
+func (d *Detector) detectText(path string, content []byte, depth int, b *decodeBudget) []Match {
+	ms := d.scan(path, content, false)
+	if depth < maxDecodeDepth {
+		ms = append(ms, d.detectEncoded(path, content, depth, b)...)
+	}
+	return sortMatches(ms)
+}
+
+// scan runs the rules on content and applies dedupe and composite rules.
+func (d *Detector) scan(path string, content []byte, binary bool) []Match {
 	n := len(d.rs.rules)
 	var (
 		done    = make([]int, n) // offset up to which a line rule has run; -1 once a whole-file rule ran
@@ -119,14 +158,14 @@ func (d *Detector) detect(path string, content []byte, binary bool) []Match {
 		if pathOK[ri] == 0 {
 			r := d.rs.rules[ri]
 			pathOK[ri] = -1
-			if (!binary || r.inBinary) && r.pathAllowed(path) && !r.Allow.allowsPath(path) {
+			if (!binary || r.inBinary) && r.pathAllowed(path) && !r.allowsPath(path) {
 				pathOK[ri] = 1
 			}
 		}
 		return pathOK[ri] == 1
 	}
 	run := func(ri, start, end int) {
-		matches = d.apply(matches, d.rs.rules[ri], content, start, end)
+		matches = d.apply(matches, path, d.rs.rules[ri], content, start, end)
 	}
 	d.ac.scan(content, func(kw, hitEnd int) {
 		hitStart := hitEnd - d.ac.lengths[kw]
@@ -135,8 +174,18 @@ func (d *Detector) detect(path string, content []byte, binary bool) []Match {
 				continue
 			}
 			if d.rs.rules[ri].WholeFile {
-				run(ri, 0, len(content))
-				done[ri] = -1
+				if !binary || len(content) <= 2*binarySpan {
+					run(ri, 0, len(content))
+					done[ri] = -1
+					continue
+				}
+				// A large binary file (a disk image) has no lines and many
+				// chance keyword hits: run near each hit. A match of up to
+				// binarySpan/2 bytes starting before done lies in this window.
+				start := max(hitStart-binarySpan/8, 0)
+				end := min(hitStart+binarySpan, len(content))
+				run(ri, start, end)
+				done[ri] = hitStart + binarySpan/2
 				continue
 			}
 			start := bytes.LastIndexByte(content[:hitStart], '\n') + 1
@@ -156,21 +205,32 @@ func (d *Detector) detect(path string, content []byte, binary bool) []Match {
 		}
 	}
 	matches = dedupe(matches)
-	matches = d.fold(matches)
-	slices.SortFunc(matches, func(a, b Match) int {
+	return d.fold(matches)
+}
+
+// sortMatches orders matches by line, rule, offset, then encoding and
+// secret so that the order never depends on the scan.
+func sortMatches(ms []Match) []Match {
+	slices.SortFunc(ms, func(a, b Match) int {
 		if a.Line != b.Line {
 			return a.Line - b.Line
 		}
 		if c := strings.Compare(a.Rule.ID, b.Rule.ID); c != 0 {
 			return c
 		}
-		return a.Start - b.Start
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		if c := strings.Compare(a.Encoding, b.Encoding); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Secret, b.Secret)
 	})
-	return matches
+	return ms
 }
 
 // apply runs one rule on content[start:end] and appends accepted matches.
-func (d *Detector) apply(out []Match, r *Rule, content []byte, start, end int) []Match {
+func (d *Detector) apply(out []Match, path string, r *Rule, content []byte, start, end int) []Match {
 	window := content[start:end]
 	var locs [][]int
 	if r.find != nil {
@@ -184,7 +244,10 @@ func (d *Detector) apply(out []Match, r *Rule, content []byte, start, end int) [
 			continue
 		}
 		secret := string(window[s:e])
-		if !d.accept(r, secret, string(window[loc[0]:loc[1]])) {
+		ms, me := start+loc[0], start+loc[1]
+		c := candidate{path: path, secret: secret, match: string(content[ms:me]),
+			line: func() string { return string(lineAround(content, ms, me)) }}
+		if !d.accept(r, &c) {
 			continue
 		}
 		s, e = s+start, e+start
@@ -215,7 +278,18 @@ func secretSpan(r *Rule, loc []int) (int, int) {
 	return loc[0], loc[1]
 }
 
-func (d *Detector) accept(r *Rule, secret, match string) bool {
+// lineAround returns the lines of content holding content[start:end].
+func lineAround(content []byte, start, end int) []byte {
+	ls := bytes.LastIndexByte(content[:start], '\n') + 1
+	le := len(content)
+	if j := bytes.IndexByte(content[end:], '\n'); j >= 0 {
+		le = end + j
+	}
+	return content[ls:le]
+}
+
+func (d *Detector) accept(r *Rule, c *candidate) bool {
+	secret := c.secret
 	if secret == "" {
 		return false
 	}
@@ -225,7 +299,7 @@ func (d *Detector) accept(r *Rule, secret, match string) bool {
 	if r.check != nil && !r.check(secret) {
 		return false
 	}
-	return !r.Allow.allowsSecret(secret, match) && !d.rs.allow.allowsSecret(secret, match)
+	return !d.rs.allows(r, c)
 }
 
 // inlineAllowed reports whether the line holding offset carries a

@@ -1,7 +1,9 @@
 package secret
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -156,10 +158,15 @@ func TestAnalyzerWantsAndSkips(t *testing.T) {
 	if err := a.Analyze(context.Background(), walk.BytesFile("keys/client.pfx", bin)); err != nil {
 		t.Fatal(err)
 	}
-	// PEM blocks are still found inside binary files (disk images).
+	// Binary files are skipped by default (system libraries carry test
+	// keys); with ScanBinaries, PEM blocks inside them (disk images) are found.
 	pemKey := "-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("TUlJRXBBSUJBQUtDQVFFQTN6ZmFrZWtleWJvZHlmb3J0ZXN0cw==\n", 3) + "-----END RSA PRIVATE KEY-----\n"
-	full := NewAnalyzer(Default(), &c, Options{})
-	if err := full.Analyze(context.Background(), walk.BytesFile("disk.img", []byte("\x00\x00\n"+pemKey))); err != nil {
+	img := []byte("\x00\x00\n" + pemKey)
+	if err := NewAnalyzer(Default(), &c, Options{}).Analyze(context.Background(), walk.BytesFile("lib.so.1", img)); err != nil {
+		t.Fatal(err)
+	}
+	full := NewAnalyzer(Default(), &c, Options{ScanBinaries: true})
+	if err := full.Analyze(context.Background(), walk.BytesFile("disk.img", img)); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -173,14 +180,21 @@ func TestAnalyzerWantsAndSkips(t *testing.T) {
 
 func FuzzDetect(f *testing.F) {
 	for _, s := range []string{"token = \"" + fakeGHP + "\"", "kind: Secret\ndata:\n  a: YWJjZGVm\n", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
-		"postgres://u:p4ssw0rdX@h/db", manual["jwt"][0], manual["docker-config-auth"][0]} {
+		"postgres://u:p4ssw0rdX@h/db", manual["jwt"][0], manual["docker-config-auth"][0],
+		"t: " + base64.StdEncoding.EncodeToString([]byte("token = \""+fakeGHP+"\"")) + "\n"} {
 		f.Add([]byte(s))
 	}
 	det := NewDetector(Default())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, m := range det.Detect("fuzz.txt", data) {
-			if m.Start < 0 || m.End > len(data) || m.Start > m.End || string(data[m.Start:m.End]) != m.Secret {
+			if m.Start < 0 || m.End > len(data) || m.Start > m.End {
 				t.Fatalf("%s: bad span %d..%d of %d", m.Rule.ID, m.Start, m.End, len(data))
+			}
+			if m.Encoding == "" && string(data[m.Start:m.End]) != m.Secret {
+				t.Fatalf("%s: span %d..%d does not hold the secret", m.Rule.ID, m.Start, m.End)
+			}
+			if m.Encoding != "" && (m.End-m.Start < minEncodedRun || bytes.ContainsFunc(data[m.Start:m.End], func(r rune) bool { return r != '=' && (r > 0xff || !b64Class[r]) })) {
+				t.Fatalf("%s: encoded span %q is not a base64 run", m.Rule.ID, data[m.Start:m.End])
 			}
 			if m.Line < 1 || m.Line > strings.Count(string(data), "\n")+1 {
 				t.Fatalf("%s: line %d out of range", m.Rule.ID, m.Line)
@@ -190,4 +204,20 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// dpkg's status file pairs conffile paths with MD5 sums; with "passwd" in
+// a path that reads like a password assignment. Package databases are
+// skipped.
+func TestPackageDatabasesSkipped(t *testing.T) {
+	d := NewDetector(Default())
+	line := []byte("Conffiles:\n /etc/pam.d/chpasswd 9900720564cb4ee98b7da29e2d183cb2\n")
+	for _, p := range []string{"var/lib/dpkg/status", "var/lib/dpkg/status-old", "lib/apk/db/installed"} {
+		if !d.SkipPath(p) {
+			t.Errorf("%s is not skipped", p)
+		}
+		if ms := d.Detect(p, line); len(ms) != 0 {
+			t.Errorf("%s: %d matches", p, len(ms))
+		}
+	}
 }

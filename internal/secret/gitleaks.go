@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 
 	"github.com/BurntSushi/toml"
 
@@ -17,8 +18,10 @@ const maxConfigSize = 4 << 20
 // gitleaksConfig is the subset of gitleaks v8's TOML configuration that
 // Redline reads.
 type gitleaksConfig struct {
-	Title  string `toml:"title"`
-	Extend struct {
+	Title       string `toml:"title"`
+	Description string `toml:"description"`
+	MinVersion  string `toml:"minVersion"`
+	Extend      struct {
 		UseDefault    bool     `toml:"useDefault"`
 		Path          string   `toml:"path"`
 		DisabledRules []string `toml:"disabledRules"`
@@ -40,6 +43,7 @@ type gitleaksRule struct {
 	Allowlist   *gitleaksAllowlist  `toml:"allowlist"`
 	Allowlists  []gitleaksAllowlist `toml:"allowlists"`
 	Required    []toml.Primitive    `toml:"required"`
+	SkipReport  bool                `toml:"skipReport"`
 }
 
 type gitleaksAllowlist struct {
@@ -50,6 +54,7 @@ type gitleaksAllowlist struct {
 	Paths       []string `toml:"paths"`
 	Stopwords   []string `toml:"stopwords"`
 	Commits     []string `toml:"commits"`
+	TargetRules []string `toml:"targetRules"`
 }
 
 // LoadGitleaksConfig reads a gitleaks TOML configuration (.gitleaks.toml).
@@ -88,7 +93,10 @@ func ParseGitleaksConfig(name string, data []byte) (*RuleSet, error) {
 		return nil, fmt.Errorf("%s: [extend] path is not supported; merge %s into this file", name, cfg.Extend.Path)
 	}
 
-	var rules []*Rule
+	var (
+		rules    []*Rule
+		warnings []string
+	)
 	byID := map[string]int{}
 	if cfg.Extend.UseDefault {
 		disabled := map[string]bool{}
@@ -117,7 +125,13 @@ func ParseGitleaksConfig(name string, data []byte) (*RuleSet, error) {
 		rules = kept
 	}
 	for i := range cfg.Rules {
-		r, err := cfg.Rules[i].compile()
+		g := &cfg.Rules[i]
+		if len(g.Required) > 0 || g.SkipReport {
+			// Composite rules (and the parts only they report) are left out.
+			warnings = append(warnings, fmt.Sprintf("rule %s: composite rules ([[rules.required]], skipReport) are not supported; rule skipped", g.ID))
+			continue
+		}
+		r, err := g.compile()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -129,32 +143,48 @@ func ParseGitleaksConfig(name string, data []byte) (*RuleSet, error) {
 		rules = append(rules, r)
 	}
 
-	var global Allowlist
+	var global []Allowlist
 	if cfg.Extend.UseDefault {
-		global = defaultAllowlist()
+		global = append(global, defaultAllowlist())
 	}
 	lists := cfg.Allowlists
 	if cfg.Allowlist != nil {
 		lists = append(lists, *cfg.Allowlist)
 	}
 	for i := range lists {
-		if err := lists[i].into(&global); err != nil {
+		a, use, err := lists[i].compile()
+		if err != nil {
 			return nil, fmt.Errorf("%s: allowlist: %w", name, err)
 		}
+		if !use {
+			continue
+		}
+		if len(lists[i].TargetRules) == 0 {
+			global = append(global, a)
+			continue
+		}
+		for _, id := range lists[i].TargetRules {
+			j, ok := byID[id]
+			if !ok {
+				return nil, fmt.Errorf("%s: allowlist: target rule %s is not defined", name, id)
+			}
+			// Copy: a default rule is shared with Default().
+			r := *rules[j]
+			r.Allowlists = append(slices.Clip(r.Allowlists), a)
+			rules[j] = &r
+		}
 	}
-	rs, err := NewRuleSet(rules, global)
+	rs, err := NewRuleSet(rules, global...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	rs.warnings = warnings
 	return rs, nil
 }
 
 func (g *gitleaksRule) compile() (*Rule, error) {
 	if g.ID == "" {
 		return nil, fmt.Errorf("rule %q: missing id", g.Description)
-	}
-	if len(g.Required) > 0 {
-		return nil, fmt.Errorf("rule %s: [[rules.required]] (composite rules) is not supported", g.ID)
 	}
 	r := &Rule{ID: g.ID, Title: g.Description, Severity: finding.SeverityHigh, Entropy: g.Entropy,
 		SecretGroup: g.SecretGroup, Keywords: append([]string(nil), g.Keywords...)}
@@ -168,6 +198,7 @@ func (g *gitleaksRule) compile() (*Rule, error) {
 		}
 		r.Regex = re
 		r.WholeFile = true // a user's regexp may span lines
+		r.inBinary = true  // gitleaks scans binary files with every rule
 	}
 	if g.Path != "" {
 		re, err := regexp.Compile(g.Path)
@@ -184,42 +215,53 @@ func (g *gitleaksRule) compile() (*Rule, error) {
 		lists = append(lists, *g.Allowlist)
 	}
 	for i := range lists {
-		if err := lists[i].into(&r.Allow); err != nil {
+		a, use, err := lists[i].compile()
+		if err != nil {
 			return nil, fmt.Errorf("rule %s: allowlist: %w", g.ID, err)
+		}
+		if use {
+			r.Allowlists = append(r.Allowlists, a)
 		}
 	}
 	return r, nil
 }
 
-// into adds an allowlist to a. gitleaks' AND condition and commit lists
-// have no meaning here and are refused rather than silently widened.
-func (g *gitleaksAllowlist) into(a *Allowlist) error {
-	if g.Condition != "" && g.Condition != "OR" {
-		return fmt.Errorf("condition %q is not supported (only OR)", g.Condition)
+// compile builds one allowlist. Commits never match outside git history,
+// so an AND list with commits can never allow anything and is dropped
+// (use is false), and an OR list ignores them.
+func (g *gitleaksAllowlist) compile() (a Allowlist, use bool, err error) {
+	switch g.Condition {
+	case "", "OR":
+	case "AND":
+		a.All = true
+	default:
+		return a, false, fmt.Errorf("condition %q is not supported (OR or AND)", g.Condition)
 	}
 	switch g.RegexTarget {
 	case "", "secret":
-	case "match", "line":
+	case "match":
 		a.MatchTarget = true
+	case "line":
+		a.LineTarget = true
 	default:
-		return fmt.Errorf("unknown regexTarget %q", g.RegexTarget)
+		return a, false, fmt.Errorf("unknown regexTarget %q", g.RegexTarget)
 	}
 	for _, s := range g.Regexes {
 		re, err := regexp.Compile(s)
 		if err != nil {
-			return fmt.Errorf("regex %q: %w", s, err)
+			return a, false, fmt.Errorf("regex %q: %w", s, err)
 		}
 		a.Regexes = append(a.Regexes, re)
 	}
 	for _, s := range g.Paths {
 		re, err := regexp.Compile(s)
 		if err != nil {
-			return fmt.Errorf("path %q: %w", s, err)
+			return a, false, fmt.Errorf("path %q: %w", s, err)
 		}
 		a.PathRegexes = append(a.PathRegexes, re)
 	}
 	for _, w := range g.Stopwords {
 		a.Stopwords = append(a.Stopwords, lower(w))
 	}
-	return nil
+	return a, !(a.All && len(g.Commits) > 0), nil
 }

@@ -41,6 +41,9 @@ type Rule struct {
 	PathRegex *regexp.Regexp
 	// Allow lists values that are not secrets for this rule.
 	Allow Allowlist
+	// Allowlists are further allowlists, each applied on its own (gitleaks'
+	// [[rules.allowlists]]).
+	Allowlists []Allowlist
 	// Requires names rules that must all match within Within lines of each
 	// other for this composite rule to report; their own findings are then
 	// folded into this one.
@@ -69,14 +72,28 @@ type Allowlist struct {
 	Paths []string
 	// PathRegexes are gitleaks-style regexps on the path.
 	PathRegexes []*regexp.Regexp
-	// Regexes match secrets (or, with MatchTarget, whole matches) that are allowed.
+	// Regexes match secrets (or, with MatchTarget, whole matches; with
+	// LineTarget, the lines holding the match) that are allowed.
 	Regexes     []*regexp.Regexp
 	MatchTarget bool
+	LineTarget  bool
 	// Stopwords are lower-case substrings that mark a value as a placeholder.
 	Stopwords []string
+	// All is gitleaks' AND condition: a match is allowed only when every
+	// condition that is set holds (path, regexes, stopwords). Its paths then
+	// never skip a whole file.
+	All bool
 }
 
+// allowsPath reports whether the allowlist skips the whole file.
 func (a *Allowlist) allowsPath(p string) bool {
+	if a.All {
+		return false
+	}
+	return a.pathMatches(p)
+}
+
+func (a *Allowlist) pathMatches(p string) bool {
 	for _, g := range a.Paths {
 		if glob.Match(g, p) {
 			return true
@@ -90,22 +107,66 @@ func (a *Allowlist) allowsPath(p string) bool {
 	return false
 }
 
-func (a *Allowlist) allowsSecret(secret, match string) bool {
-	target := secret
-	if a.MatchTarget {
-		target = match
+// candidate is a match being checked against allowlists.
+type candidate struct {
+	path, secret, match string
+	line                func() string // the lines holding the match
+}
+
+// allows reports whether the allowlist allows the candidate.
+func (a *Allowlist) allows(c *candidate) bool {
+	if !a.All {
+		return a.regexAllows(c) || a.hasStopword(c.secret)
+	}
+	set := false
+	if len(a.Paths) > 0 || len(a.PathRegexes) > 0 {
+		if !a.pathMatches(c.path) {
+			return false
+		}
+		set = true
+	}
+	if len(a.Regexes) > 0 {
+		if !a.regexAllows(c) {
+			return false
+		}
+		set = true
+	}
+	if len(a.Stopwords) > 0 {
+		if !a.hasStopword(c.secret) {
+			return false
+		}
+		set = true
+	}
+	return set
+}
+
+func (a *Allowlist) regexAllows(c *candidate) bool {
+	if len(a.Regexes) == 0 {
+		return false
+	}
+	target := c.secret
+	switch {
+	case a.LineTarget:
+		target = c.line()
+	case a.MatchTarget:
+		target = c.match
 	}
 	for _, re := range a.Regexes {
 		if re.MatchString(target) {
 			return true
 		}
 	}
-	if len(a.Stopwords) > 0 {
-		low := strings.ToLower(secret)
-		for _, w := range a.Stopwords {
-			if strings.Contains(low, w) {
-				return true
-			}
+	return false
+}
+
+func (a *Allowlist) hasStopword(secret string) bool {
+	if len(a.Stopwords) == 0 {
+		return false
+	}
+	low := strings.ToLower(secret)
+	for _, w := range a.Stopwords {
+		if strings.Contains(low, w) {
+			return true
 		}
 	}
 	return false
@@ -115,13 +176,15 @@ func (a *Allowlist) allowsSecret(secret, match string) bool {
 type RuleSet struct {
 	rules []*Rule
 	byID  map[string]int
-	// Allow applies to every rule.
-	allow Allowlist
+	// allow applies to every rule.
+	allow    []Allowlist
+	warnings []string
 }
 
-// NewRuleSet validates rules and builds a set. IDs must be unique and
-// composite rules must name rules of the set.
-func NewRuleSet(rules []*Rule, allow Allowlist) (*RuleSet, error) {
+// NewRuleSet validates rules and builds a set with allowlists that apply
+// to every rule. IDs must be unique and composite rules must name rules of
+// the set.
+func NewRuleSet(rules []*Rule, allow ...Allowlist) (*RuleSet, error) {
 	s := &RuleSet{byID: make(map[string]int, len(rules)), allow: allow}
 	for _, r := range rules {
 		if r.ID == "" {
@@ -162,6 +225,38 @@ func (s *RuleSet) Rules() []*Rule {
 	out := slices.Clone(s.rules)
 	slices.SortFunc(out, func(a, b *Rule) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// Warnings lists what was left out when the set was loaded from a
+// configuration file (rules Redline cannot run), in file order.
+func (s *RuleSet) Warnings() []string { return slices.Clone(s.warnings) }
+
+// allowsPath reports whether a global allowlist skips the file.
+func (s *RuleSet) allowsPath(p string) bool {
+	for i := range s.allow {
+		if s.allow[i].allowsPath(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// allows reports whether the rule's or a global allowlist allows c.
+func (s *RuleSet) allows(r *Rule, c *candidate) bool {
+	if r.Allow.allows(c) {
+		return true
+	}
+	for i := range r.Allowlists {
+		if r.Allowlists[i].allows(c) {
+			return true
+		}
+	}
+	for i := range s.allow {
+		if s.allow[i].allows(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // Len is the number of rules.

@@ -38,11 +38,15 @@ type scanFlags struct {
 
 	alertWebhook, alertSlack, alertDingTalk string
 
-	scanners     []string
-	secretConfig string
+	scanners      []string
+	secretConfig  string
+	secretMaxSize string
 
 	// history, when set, is walked for secrets as well (scan fs --history).
 	history artifact.Artifact
+	// resolved caches scanOptions: a gitleaks configuration is read and
+	// compiled once.
+	resolved *scan.Scanners
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -53,6 +57,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
 	fl.StringVar(&f.policyFile, "policy", "", "policy file: per-kind thresholds, CEL rules, red lines, exceptions (default: "+policy.DefaultPolicyFile+" in the scanned directory, if present)")
 	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln", "misconfig", "secret"}, "what to look for: vuln (vulnerable packages), misconfig (Dockerfile and Kubernetes checks), secret (hard-coded credentials)")
+	fl.StringVar(&f.secretMaxSize, "secret-max-file-size", "10MiB", "largest file the secret scanner reads (disk images and dumps can be bigger)")
 	fl.StringVar(&f.secretConfig, "secret-config", "", "gitleaks TOML configuration for the secret scanner ([extend] useDefault = true adds Redline's built-in rules)")
 	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")
@@ -208,6 +213,9 @@ func (g *globals) runScan(ctx context.Context, a artifact.Artifact, root string,
 
 // scanOptions turns --scanners into scan.Scanners.
 func (sf *scanFlags) scanOptions() (scan.Scanners, error) {
+	if sf.resolved != nil {
+		return *sf.resolved, nil
+	}
 	s := scan.Scanners{NoVuln: true, NoMisconfig: true, NoSecret: true}
 	for _, name := range sf.scanners {
 		switch strings.TrimSpace(name) {
@@ -221,6 +229,11 @@ func (sf *scanFlags) scanOptions() (scan.Scanners, error) {
 			return s, fmt.Errorf("unknown scanner %q (want vuln, misconfig or secret)", name)
 		}
 	}
+	size, err := parseSize("--secret-max-file-size", sf.secretMaxSize)
+	if err != nil {
+		return s, err
+	}
+	s.SecretMaxFileSize = size
 	if sf.secretConfig != "" {
 		rules, err := secret.LoadGitleaksConfig(sf.secretConfig)
 		if err != nil {
@@ -228,6 +241,7 @@ func (sf *scanFlags) scanOptions() (scan.Scanners, error) {
 		}
 		s.SecretRules = rules
 	}
+	sf.resolved = &s
 	return s, nil
 }
 

@@ -56,6 +56,9 @@ type Scanners struct {
 	// SecretRules replaces the built-in secret rules (a gitleaks
 	// configuration, say); nil means secret.Default().
 	SecretRules *secret.RuleSet
+	// SecretMaxFileSize is the largest file the secret analyzer reads;
+	// 0 means secret.DefaultMaxFileSize.
+	SecretMaxFileSize int64
 }
 
 // Inventory is what one walk of an artifact found.
@@ -110,7 +113,7 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 		// Rules from a gitleaks configuration behave as gitleaks does and
 		// read binary files too; the built-in rules skip them.
 		binaries := opts.Scanners.SecretRules != nil
-		analyzers = append(analyzers, secret.NewAnalyzer(rules, &found, secret.Options{ScanBinaries: binaries}))
+		analyzers = append(analyzers, secret.NewAnalyzer(rules, &found, secret.Options{ScanBinaries: binaries, MaxFileSize: opts.Scanners.SecretMaxFileSize}))
 	}
 	res, err := walk.Run(ctx, a, analyzers, walk.Options{
 		Workers:  opts.Workers,

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -250,7 +251,7 @@ func (sf *scanFlags) check() error {
 	if _, err := sf.scanOptions(); err != nil {
 		return usageErr(err)
 	}
-	if !validFormat(sf.format) {
+	if !slices.Contains(report.Formats(), sf.format) {
 		return usageErr(fmt.Errorf("unknown format %q (want %s)", sf.format, strings.Join(report.Formats(), ", ")))
 	}
 	if _, err := parsePlatform(sf.platform); err != nil {
@@ -260,11 +261,9 @@ func (sf *scanFlags) check() error {
 }
 
 // assess matches an inventory against the database, applies the gate,
-// writes the report and turns the decision into the exit code.
+// writes the report and turns the decision into the exit code. The caller
+// has validated sf with sf.check.
 func (g *globals) assess(ctx context.Context, inv *scan.Inventory, gate policy.Gate, sf *scanFlags) error {
-	if err := sf.check(); err != nil {
-		return err
-	}
 	mopts, _ := parsePlatform(sf.platform)
 	db, err := vulndb.Open(g.dbPath)
 	if err != nil {
@@ -295,15 +294,6 @@ func (g *globals) assess(ctx context.Context, inv *scan.Inventory, gate policy.G
 	return nil
 }
 
-func validFormat(f string) bool {
-	for _, known := range report.Formats() {
-		if f == known {
-			return true
-		}
-	}
-	return false
-}
-
 func parsePlatform(s string) (match.Options, error) {
 	if s == "" {
 		return match.Options{}, nil
@@ -315,39 +305,41 @@ func parsePlatform(s string) (match.Options, error) {
 	return match.Options{GOOS: goos, GOARCH: goarch}, nil
 }
 
-// loadPolicy reads the policy file: the named one, which must exist, or the
-// default one in the scanned directory when there is one.
+// configFile picks the file a flag names, which must exist, or else the
+// default one in the scanned directory, which may not. It returns "" when
+// there is nothing to read: no flag and no default file, or a target that
+// is not a directory (root "").
+func configFile(explicit, root, defaultName string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if root == "" {
+		return "", nil
+	}
+	name := filepath.Join(root, defaultName)
+	if _, err := os.Stat(name); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", err
+	}
+	return name, nil
+}
+
+// loadPolicy reads --policy or the scanned directory's redline-policy.yaml.
 func loadPolicy(explicit, root string) (*policy.Policy, error) {
-	name := explicit
-	if name == "" {
-		if root == "" {
-			return nil, nil
-		}
-		name = filepath.Join(root, policy.DefaultPolicyFile)
-		if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
+	name, err := configFile(explicit, root, policy.DefaultPolicyFile)
+	if name == "" || err != nil {
+		return nil, err
 	}
 	return policy.LoadPolicy(name)
 }
 
-// loadIgnores reads the ignore file. A file named with --ignore-file must
-// exist; the default one in the scanned directory is optional, and a target
-// that is not a directory (root "") has none.
+// loadIgnores reads --ignore-file or the scanned directory's .redlineignore.
 func loadIgnores(explicit, root string) ([]policy.Ignore, error) {
-	name := explicit
-	if name == "" {
-		if root == "" {
-			return nil, nil
-		}
-		name = filepath.Join(root, policy.DefaultIgnoreFile)
-	}
-	ignores, err := policy.LoadIgnoreFile(name)
-	if err != nil {
-		if explicit == "" && errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
+	name, err := configFile(explicit, root, policy.DefaultIgnoreFile)
+	if name == "" || err != nil {
 		return nil, err
 	}
-	return ignores, nil
+	return policy.LoadIgnoreFile(name)
 }

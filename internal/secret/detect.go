@@ -38,6 +38,7 @@ type Detector struct {
 	always    []int   // rules with a regex and no keywords: run on every file
 	pathOnly  []int
 	composite []int
+	windowed  bool // some rule is windowed
 }
 
 // NewDetector compiles the keyword automaton of rs.
@@ -57,6 +58,7 @@ func NewDetector(rs *RuleSet) *Detector {
 			d.always = append(d.always, ri)
 			continue
 		}
+		d.windowed = d.windowed || r.windowed
 		for _, k := range r.Keywords {
 			ki, ok := index[k]
 			if !ok {
@@ -167,10 +169,30 @@ func (d *Detector) scan(path string, content []byte, binary bool) []Match {
 	run := func(ri, start, end int) {
 		matches = d.apply(matches, path, d.rs.rules[ri], content, start, end)
 	}
+	// Windowed rules collect the windows around their hits, merged while
+	// they overlap, and run on each when the next one starts past it.
+	var pending [][2]int
+	if d.windowed {
+		pending = make([][2]int, n)
+	}
 	d.ac.scan(content, func(kw, hitEnd int) {
 		hitStart := hitEnd - d.ac.lengths[kw]
 		for _, ri := range d.kwRules[kw] {
 			if done[ri] < 0 || hitStart < done[ri] || !allowed(ri) {
+				continue
+			}
+			if r := d.rs.rules[ri]; r.windowed {
+				s, e := lineWindow(content, hitStart, hitEnd, r.reach)
+				p := &pending[ri]
+				switch {
+				case p[1] == 0:
+					*p = [2]int{s, e}
+				case s <= p[1]:
+					p[0], p[1] = min(p[0], s), max(p[1], e)
+				default:
+					run(ri, p[0], p[1])
+					*p = [2]int{s, e}
+				}
 				continue
 			}
 			if d.rs.rules[ri].WholeFile {
@@ -199,6 +221,11 @@ func (d *Detector) scan(path string, content []byte, binary bool) []Match {
 			done[ri] = end
 		}
 	})
+	for ri, p := range pending {
+		if p[1] > 0 {
+			run(ri, p[0], p[1])
+		}
+	}
 	for _, ri := range d.always {
 		if allowed(ri) {
 			run(ri, 0, len(content))
@@ -206,6 +233,37 @@ func (d *Detector) scan(path string, content []byte, binary bool) []Match {
 	}
 	matches = dedupe(matches)
 	return d.fold(matches)
+}
+
+// lineWindow returns the lines around content[hitStart:hitEnd], reach lines
+// either side, with the newline that ends the last; on each side it stops
+// after (reach+1)*maxSpan bytes so that a file without newlines costs no
+// more than many short lines.
+func lineWindow(content []byte, hitStart, hitEnd, reach int) (int, int) {
+	limit := (reach + 1) * maxSpan
+	lo := max(hitStart-limit, 0)
+	start, s := lo, hitStart
+	for range reach + 1 {
+		j := bytes.LastIndexByte(content[lo:s], '\n')
+		if j < 0 {
+			start = lo
+			break
+		}
+		s = lo + j
+		start = s + 1
+	}
+	hi := min(hitEnd+limit, len(content))
+	end, e := hi, hitEnd
+	for range reach + 1 {
+		j := bytes.IndexByte(content[e:hi], '\n')
+		if j < 0 {
+			end = hi
+			break
+		}
+		e += j + 1
+		end = e
+	}
+	return start, end
 }
 
 // sortMatches orders matches by line, rule, offset, then encoding and

@@ -199,6 +199,9 @@ func (g *gitleaksRule) compile() (*Rule, error) {
 		r.Regex = re
 		r.WholeFile = true // a user's regexp may span lines
 		r.inBinary = true  // gitleaks scans binary files with every rule
+		if n := lineReach(g.Regex, r.Keywords); n >= 0 {
+			r.windowed, r.reach = true, n
+		}
 	}
 	if g.Path != "" {
 		re, err := regexp.Compile(g.Path)

@@ -57,6 +57,10 @@ type Rule struct {
 
 	// inBinary rules also run on binary files.
 	inBinary bool
+	// windowed whole-file rules run on the lines around each keyword hit,
+	// reach lines either side, instead of the whole file (see lineReach).
+	windowed bool
+	reach    int
 	// generic rules yield to specific rules that found the same secret.
 	generic bool
 	// check validates a candidate secret beyond the regexp (built-in rules only).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redline-sec/redline/internal/design/threat"
 	"github.com/redline-sec/redline/internal/finding"
 	"github.com/redline-sec/redline/internal/misconfig/dockerfile"
 	"github.com/redline-sec/redline/internal/misconfig/kubernetes"
@@ -18,7 +19,13 @@ import (
 // catalogue is every check Redline can report besides vulnerabilities, by
 // the analyzer family that reports it.
 func catalogue() map[string][]finding.Rule {
+	builtin := threat.Builtin()
+	design := make([]finding.Rule, len(builtin))
+	for i := range builtin {
+		design[i] = builtin[i].FindingRule()
+	}
 	return map[string][]finding.Rule{
+		"design":     design,
 		"dockerfile": dockerfile.Rules(),
 		"kubernetes": kubernetes.Rules(),
 		"secret":     secret.Rules(),
@@ -37,7 +44,8 @@ func newChecksCmd(g *globals) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List every check with its id, severity, title and framework mappings",
-		Long: `List the checks of the secret detector (credential formats) and of the
+		Long: `List the checks of the secret detector (credential formats), the design
+threat rules of "redline model check", and of the
 misconfiguration analyzers: Dockerfile checks and
 Kubernetes checks (the Pod Security Standards ` + kubernetes.KubernetesVersion + ` baseline and restricted
 profiles, and hardening checks), with the Microsoft Threat Matrix for Kubernetes

@@ -88,6 +88,7 @@ func newScanImageCmd(g *globals) *cobra.Command {
 	var (
 		sf  scanFlags
 		imf imageFlags
+		psf pipelineSignFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "image IMAGE",
@@ -105,11 +106,17 @@ IMAGE is one of (the kind is detected; a prefix forces it):
   oci-archive:FILE    a tar of an OCI image layout
 
 Limits guard against hostile images; a file over --max-file-size is skipped
-with a warning, a layer or image over its limit fails the scan.`,
+with a warning, a layer or image over its limit fails the scan.
+
+With --sign and/or --attest (registry images only, --key required), an image
+that passes the gate is signed by the digest that was scanned, and gets a
+vulnerability attestation (this scan's JSON report) and a CycloneDX SBOM
+attestation, in cosign's formats; a blocked image gets neither.`,
 		Example: `  redline scan image alpine:3.19
   redline scan image docker-archive:app.tar --fail-on critical
   redline scan image localhost:5000/app:dev --insecure -f sarif -o app.sarif
-  redline scan image oci-dir:./build/app --platform linux/arm64`,
+  redline scan image oci-dir:./build/app --platform linux/arm64
+  redline scan image ghcr.io/org/app:1.2 --fail-on high --sign --attest --key cosign.key`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := imf.options(g)
@@ -121,7 +128,12 @@ with a warning, a layer or image over its limit fails the scan.`,
 				return err
 			}
 			md := img.Metadata()
-			if sf.platform == "" {
+			done, err := psf.prepare(cmd.Context(), g, md, imf.insecure, &sf)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if sf.platform == "" && md.OS != "" && md.Architecture != "" {
 				// go.mod files inside the image are built for the image's platform.
 				sf.platform = md.OS + "/" + md.Architecture
 			}
@@ -130,5 +142,6 @@ with a warning, a layer or image over its limit fails the scan.`,
 	}
 	sf.register(cmd)
 	imf.register(cmd)
+	psf.register(cmd)
 	return cmd
 }

@@ -119,6 +119,10 @@ Exit codes: 0 pass, 1 blocked by policy, 2 usage or runtime error.`,
 	pf.BoolVar(&g.noProgress, "no-progress", false, "never draw progress lines, even on a terminal")
 
 	root.AddCommand(newVersionCmd(g), newDBCmd(g), newScanCmd(g), newSBOMCmd(g), newChecksCmd(g))
+	root.AddCommand(newModelCmd(g))
+	root.AddCommand(newStandardCmd(g))
+	root.AddCommand(newKeyCmd(g))
+	root.AddCommand(newSignCmd(g), newVerifyCmd(g), newAttestCmd(g), newVerifyAttestationCmd(g))
 	return root
 }
 

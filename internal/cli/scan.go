@@ -48,6 +48,9 @@ type scanFlags struct {
 	// resolved caches scanOptions: a gitleaks configuration is read and
 	// compiled once.
 	resolved *scan.Scanners
+	// onPass runs after the report is written when the gate passed (scan
+	// image --sign/--attest).
+	onPass func(ctx context.Context, r *report.Report, inv *scan.Inventory) error
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -290,6 +293,9 @@ func (g *globals) assess(ctx context.Context, inv *scan.Inventory, gate policy.G
 	}
 	if r.Gate != nil && r.Gate.Blocked {
 		return blocked()
+	}
+	if sf.onPass != nil {
+		return sf.onPass(ctx, r, inv)
 	}
 	return nil
 }

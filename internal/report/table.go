@@ -214,8 +214,12 @@ func tableSuppressed(w io.Writer, r *Report) {
 func tableSummary(w io.Writer, r *Report) {
 	sum := summarize(r)
 	c := sum.BySeverity
-	fmt.Fprintf(w, "\n%d packages scanned, %d vulnerable; %d findings (critical %d, high %d, medium %d, low %d, unknown %d); %d suppressed\n",
-		sum.Packages, sum.VulnerablePackages, sum.Findings, c.Critical, c.High, c.Medium, c.Low, c.Unknown, sum.Suppressed)
+	fmt.Fprintln(w)
+	if r.Target.Kind != "model" { // an architecture model has no packages
+		fmt.Fprintf(w, "%d packages scanned, %d vulnerable; ", sum.Packages, sum.VulnerablePackages)
+	}
+	fmt.Fprintf(w, "%d findings (critical %d, high %d, medium %d, low %d, unknown %d); %d suppressed\n",
+		sum.Findings, c.Critical, c.High, c.Medium, c.Low, c.Unknown, sum.Suppressed)
 	g := r.Gate
 	if g == nil {
 		return

@@ -123,6 +123,7 @@ Exit codes: 0 pass, 1 blocked by policy, 2 usage or runtime error.`,
 	root.AddCommand(newStandardCmd(g))
 	root.AddCommand(newKeyCmd(g))
 	root.AddCommand(newSignCmd(g), newVerifyCmd(g), newAttestCmd(g), newVerifyAttestationCmd(g))
+	root.AddCommand(newServerCmd(g), newFindingsCmd(g))
 	return root
 }
 

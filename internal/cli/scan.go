@@ -43,6 +43,9 @@ type scanFlags struct {
 	secretConfig  string
 	secretMaxSize string
 
+	// upload, when set, is the server the JSON report is sent to, for product.
+	upload, product string
+
 	// history, when set, is walked for secrets as well (scan fs --history).
 	history artifact.Artifact
 	// resolved caches scanOptions: a gitleaks configuration is read and
@@ -66,6 +69,8 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")
 	fl.StringVar(&f.alertSlack, "alert-slack", "", "Slack incoming-webhook URL to alert when the gate blocks (env REDLINE_ALERT_SLACK)")
+	fl.StringVar(&f.upload, "upload", "", "also send the JSON report to this Redline server (token from env REDLINE_TOKEN); a failed upload exits 2 unless the gate blocked (then 1)")
+	fl.StringVar(&f.product, "product", "", "product the scanned target belongs to on the --upload server")
 	fl.StringVar(&f.alertDingTalk, "alert-dingtalk", "", "DingTalk robot webhook URL to alert when the gate blocks (env REDLINE_ALERT_DINGTALK; its signing secret from env REDLINE_DINGTALK_SECRET)")
 }
 
@@ -291,7 +296,15 @@ func (g *globals) assess(ctx context.Context, inv *scan.Inventory, gate policy.G
 	if err := writeOutput(sf.output, g.stdout, func(w io.Writer) error { return report.Write(w, sf.format, r) }); err != nil {
 		return err
 	}
-	if r.Gate != nil && r.Gate.Blocked {
+	blockedBuild := r.Gate != nil && r.Gate.Blocked
+	if sf.upload != "" {
+		if err := g.uploadReport(ctx, sf, r); err != nil && !blockedBuild {
+			return err
+		} else if err != nil {
+			fmt.Fprintf(g.stderr, "redline: %v\n", err)
+		}
+	}
+	if blockedBuild {
 		return blocked()
 	}
 	if sf.onPass != nil {

@@ -1,0 +1,183 @@
+// Package server is Redline's platform server: a JSON API under /api/v1
+// over the findings store, where scans are uploaded and findings, their
+// lifecycle and the KPIs are read and changed. Every request but the health
+// probes is authenticated by an API token, every mutating request is
+// written to the audit log, and the server shuts down without dropping an
+// upload it has started.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/redline-sec/redline/internal/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxUpload     = 64 << 20
+	DefaultSweepInterval = 10 * time.Minute
+	DefaultShutdownGrace = 60 * time.Second
+)
+
+// Config configures a Server. Store is required.
+type Config struct {
+	Store store.Store
+	// Logger receives one JSON line per request and every problem; a
+	// discarding logger when nil.
+	Logger *slog.Logger
+	// MaxUpload is the largest report body accepted, in bytes.
+	MaxUpload int64
+	// SLA is the default SLA of the KPI endpoint.
+	SLA store.SLA
+	// SweepInterval is how often expired acceptances are reopened.
+	SweepInterval time.Duration
+	// ShutdownGrace bounds how long Run waits for in-flight requests.
+	ShutdownGrace time.Duration
+}
+
+// Server serves the API. Make one with New.
+type Server struct {
+	cfg     Config
+	store   store.Store
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *metrics
+}
+
+// New builds a server over a store.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.SLA == (store.SLA{}) {
+		cfg.SLA = store.DefaultSLA()
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = DefaultSweepInterval
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Run serves on l until ctx is cancelled, sweeping expired acceptances
+// every SweepInterval. On cancellation it stops accepting connections and
+// waits up to ShutdownGrace for requests in flight (uploads finish and
+// commit) before returning.
+func (s *Server) Run(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// Requests keep running after ctx ends: shutdown waits for them.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		t := time.NewTicker(s.cfg.SweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-sweepCtx.Done():
+				return
+			case <-t.C:
+				if n, err := s.store.SweepExpired(sweepCtx); err != nil {
+					s.log.Error("sweep expired acceptances", "err", err)
+				} else if n > 0 {
+					s.log.Info("reopened findings whose acceptance expired", "count", n)
+				}
+			}
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	s.log.Info("serving", "addr", l.Addr().String())
+	select {
+	case err := <-errc:
+		stopSweep()
+		<-sweepDone
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: waiting for requests in flight", "grace", s.cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-sweepDone
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// metrics are the server's Prometheus collectors, on a registry of its own.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	inflight prometheus.Gauge
+	ingested prometheus.Counter
+	uploads  *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redline_http_requests_total", Help: "HTTP requests by route, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "redline_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route"}),
+		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "redline_http_requests_in_flight", Help: "HTTP requests being served.",
+		}),
+		ingested: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "redline_ingested_findings_total", Help: "Findings received in uploaded scans.",
+		}),
+		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redline_uploads_total", Help: "Scan uploads by result (new, duplicate, rejected, failed).",
+		}, []string{"result"}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.ingested, m.uploads,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

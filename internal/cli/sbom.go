@@ -186,10 +186,28 @@ FILE '-' reads standard input.`,
 	return cmd
 }
 
-// writeOutput writes with write to the named file, atomically, or to stdout.
+// writeOutput writes with write to the named file, atomically (a new file
+// renamed into place) when it is a regular file or missing, or to stdout.
 func writeOutput(output string, stdout io.Writer, write func(io.Writer) error) error {
 	if output == "" {
 		return write(stdout)
+	}
+	if fi, err := os.Lstat(output); err == nil && !fi.Mode().IsRegular() {
+		// A device (-o /dev/null), a named pipe or a symbolic link is written
+		// through, never replaced: renaming over /dev/null as root would
+		// turn it into a regular file.
+		f, err := os.OpenFile(output, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", output, err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", output, err)
+		}
+		return nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(output), ".redline-*")
 	if err != nil {

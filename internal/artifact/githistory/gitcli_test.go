@@ -13,10 +13,18 @@ import (
 // trimmed output.
 func gitCLI(t *testing.T, dir string, date string, args ...string) string {
 	t.Helper()
+	// An empty global config of the test's own: git may write to the
+	// global config (gc, maintenance), and as root it would replace
+	// /dev/null with a regular file by renaming over it.
+	home := t.TempDir()
+	global := filepath.Join(home, ".gitconfig")
+	if err := os.WriteFile(global, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
-		"GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_CONFIG_NOSYSTEM=1", "HOME="+home, "GIT_CONFIG_GLOBAL="+global,
 		"GIT_AUTHOR_NAME=Grace Hopper", "GIT_AUTHOR_EMAIL=grace@example.com",
 		"GIT_COMMITTER_NAME=Grace Hopper", "GIT_COMMITTER_EMAIL=grace@example.com",
 		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,

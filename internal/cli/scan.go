@@ -64,7 +64,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
 	fl.StringVar(&f.policyFile, "policy", "", "policy file: per-kind thresholds, CEL rules, red lines, exceptions (default: "+policy.DefaultPolicyFile+" in the scanned directory, if present)")
 	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln", "misconfig", "secret"}, "what to look for: vuln (vulnerable packages), misconfig (Dockerfile and Kubernetes checks), secret (hard-coded credentials)")
-	fl.StringVar(&f.secretMaxSize, "secret-max-file-size", "10MiB", "largest file the secret scanner reads (disk images and dumps can be bigger)")
+	fl.StringVar(&f.secretMaxSize, "secret-max-file-size", "32MiB", "largest file the secret scanner reads; bigger files are not read (disk images and dumps can be bigger)")
 	fl.StringVar(&f.secretConfig, "secret-config", "", "gitleaks TOML configuration for the secret scanner ([extend] useDefault = true adds Redline's built-in rules)")
 	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")

@@ -13,8 +13,9 @@ import (
 	"github.com/redline-sec/redline/internal/walk"
 )
 
-// DefaultMaxFileSize is the largest file the analyzer reads (10 MiB).
-const DefaultMaxFileSize = 10 << 20
+// DefaultMaxFileSize is the largest file the analyzer reads (32 MiB): disk
+// images in test fixtures hold keys, and gitleaks reads files of any size.
+const DefaultMaxFileSize = 32 << 20
 
 // binarySniff is how much of a file is checked for NUL bytes.
 const binarySniff = 8 << 10

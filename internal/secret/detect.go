@@ -39,6 +39,7 @@ type Detector struct {
 	pathOnly  []int
 	composite []int
 	windowed  bool // some rule is windowed
+	anchored  bool // some rule is anchored
 }
 
 // NewDetector compiles the keyword automaton of rs.
@@ -59,6 +60,7 @@ func NewDetector(rs *RuleSet) *Detector {
 			continue
 		}
 		d.windowed = d.windowed || r.windowed
+		d.anchored = d.anchored || r.anchor != nil
 		for _, k := range r.Keywords {
 			ki, ok := index[k]
 			if !ok {
@@ -175,14 +177,28 @@ func (d *Detector) scan(path string, content []byte, binary bool) []Match {
 	if d.windowed {
 		pending = make([][2]int, n)
 	}
+	// Anchored rules collect their hits and match at each afterwards.
+	var hits [][]int
+	if d.anchored {
+		hits = make([][]int, n)
+	}
 	d.ac.scan(content, func(kw, hitEnd int) {
 		hitStart := hitEnd - d.ac.lengths[kw]
 		for _, ri := range d.kwRules[kw] {
 			if done[ri] < 0 || hitStart < done[ri] || !allowed(ri) {
 				continue
 			}
-			if r := d.rs.rules[ri]; r.windowed {
+			if r := d.rs.rules[ri]; r.anchor != nil {
+				hits[ri] = append(hits[ri], hitStart)
+				continue
+			} else if r.windowed {
 				s, e := lineWindow(content, hitStart, hitEnd, r.reach)
+				if r.maxLen >= 0 {
+					// Exact, not a heuristic: a window that merges hits
+					// starts maxLen before its first, so no match can be
+					// cut at its edges either.
+					s, e = max(s, hitStart-r.maxLen), min(e, hitEnd+r.maxLen)
+				}
 				p := &pending[ri]
 				switch {
 				case p[1] == 0:
@@ -221,6 +237,16 @@ func (d *Detector) scan(path string, content []byte, binary bool) []Match {
 			done[ri] = end
 		}
 	})
+	for ri, hs := range hits {
+		if len(hs) == 0 {
+			continue
+		}
+		slices.Sort(hs) // the automaton reports hits by their end
+		r := d.rs.rules[ri]
+		for _, loc := range r.anchor.find(content, hs) {
+			matches = d.emit(matches, path, r, content, 0, loc)
+		}
+	}
 	for ri, p := range pending {
 		if p[1] > 0 {
 			run(ri, p[0], p[1])
@@ -297,26 +323,28 @@ func (d *Detector) apply(out []Match, path string, r *Rule, content []byte, star
 		locs = r.Regex.FindAllSubmatchIndex(window, -1)
 	}
 	for _, loc := range locs {
-		s, e := secretSpan(r, loc)
-		if s < 0 {
-			continue
-		}
-		secret := string(window[s:e])
-		ms, me := start+loc[0], start+loc[1]
-		c := candidate{path: path, secret: secret, match: string(content[ms:me]),
-			line: func() string { return string(lineAround(content, ms, me)) }}
-		if !d.accept(r, &c) {
-			continue
-		}
-		s, e = s+start, e+start
-		if inlineAllowed(content, s) {
-			continue
-		}
-		// The line is where the match starts (a PEM block's BEGIN line).
-		line := bytes.Count(content[:start+loc[0]], []byte{'\n'}) + 1
-		out = append(out, Match{Rule: r, Secret: secret, Start: s, End: e, Line: line})
+		out = d.emit(out, path, r, content, start, loc)
 	}
 	return out
+}
+
+// emit appends the match of r at loc, a submatch index slice relative to
+// content[start:], if its secret passes the rule's checks and allowlists.
+func (d *Detector) emit(out []Match, path string, r *Rule, content []byte, start int, loc []int) []Match {
+	s, e := secretSpan(r, loc)
+	if s < 0 {
+		return out
+	}
+	s, e = s+start, e+start
+	ms, me := start+loc[0], start+loc[1]
+	c := candidate{path: path, secret: string(content[s:e]), match: string(content[ms:me]),
+		line: func() string { return string(lineAround(content, ms, me)) }}
+	if !d.accept(r, &c) || inlineAllowed(content, s) {
+		return out
+	}
+	// The line is where the match starts (a PEM block's BEGIN line).
+	line := bytes.Count(content[:ms], []byte{'\n'}) + 1
+	return append(out, Match{Rule: r, Secret: c.secret, Start: s, End: e, Line: line})
 }
 
 // secretSpan picks the secret group: the rule's, or the first that matched,

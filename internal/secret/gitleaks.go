@@ -199,8 +199,10 @@ func (g *gitleaksRule) compile() (*Rule, error) {
 		r.Regex = re
 		r.WholeFile = true // a user's regexp may span lines
 		r.inBinary = true  // gitleaks scans binary files with every rule
-		if n := lineReach(g.Regex, r.Keywords); n >= 0 {
-			r.windowed, r.reach = true, n
+		if a := anchorOf(g.Regex, r.Keywords); a != nil {
+			r.anchor = a
+		} else if n := lineReach(g.Regex, r.Keywords); n >= 0 {
+			r.windowed, r.reach, r.maxLen = true, n, maxMatchLen(g.Regex)
 		}
 	}
 	if g.Path != "" {

@@ -4,6 +4,7 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // A whole-file rule (gitleaks' rules, whose regexps may cross lines) costs
@@ -40,6 +41,80 @@ func lineReach(expr string, keywords []string) int {
 		return -1
 	}
 	return maxNewlines(re)
+}
+
+// maxMatchLen returns the most bytes a match of expr can span, -1 if
+// unbounded. A rule that needs a keyword in every match and whose matches
+// are at most n bytes long finds every match within n bytes of a hit.
+func maxMatchLen(expr string) int {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return -1
+	}
+	return maxLen(re.Simplify())
+}
+
+func maxLen(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			longest := utf8.RuneLen(r)
+			if re.Flags&syntax.FoldCase != 0 {
+				// (?i)k also matches the Kelvin sign, three bytes long.
+				for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+					longest = max(longest, utf8.RuneLen(f))
+				}
+			}
+			n += longest
+		}
+		return n
+	case syntax.OpCharClass:
+		if len(re.Rune) == 0 {
+			return 0
+		}
+		// Ranges are sorted and longer encodings belong to larger runes.
+		return max(utf8.RuneLen(min(re.Rune[len(re.Rune)-1], unicode.MaxRune)), 1)
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxLen(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		if maxLen(re.Sub[0]) != 0 {
+			return -1
+		}
+		return 0
+	case syntax.OpRepeat:
+		n := maxLen(re.Sub[0])
+		switch {
+		case n == 0:
+			return 0
+		case n < 0 || re.Max < 0:
+			return -1
+		}
+		return n * re.Max
+	case syntax.OpConcat:
+		sum := 0
+		for _, s := range re.Sub {
+			n := maxLen(s)
+			if n < 0 {
+				return -1
+			}
+			sum += n
+		}
+		return sum
+	case syntax.OpAlternate:
+		most := 0
+		for _, s := range re.Sub {
+			n := maxLen(s)
+			if n < 0 {
+				return -1
+			}
+			most = max(most, n)
+		}
+		return most
+	}
+	return 0
 }
 
 // anchorsText reports whether re uses ^ or \A outside multi-line mode,

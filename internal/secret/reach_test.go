@@ -3,6 +3,7 @@ package secret
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -47,6 +48,28 @@ func TestLineReach(t *testing.T) {
 	}
 }
 
+func TestMaxMatchLen(t *testing.T) {
+	for _, tt := range []struct {
+		expr string
+		want int
+	}{
+		{`acme_[a-z0-9]{24}`, 29},
+		{`(?i)acme_[a-z]{2,4}`, 17}, // [a-z] folds to the Kelvin sign and long s
+		{`\b(?:ab|abcd)\b`, 4},
+		{`x[^a]`, 5}, // a negated class reaches multi-byte runes
+		{`(?i)k`, 3}, // the Kelvin sign
+		{`(?i)a`, 1},
+		{`a.b`, 6},       // any character: up to 4 bytes
+		{`acme\s*=`, -1}, // unbounded
+		{`acme(?:[a-z]{3,})?`, -1},
+		{`acme(?:)*`, 4}, // an empty loop adds nothing
+	} {
+		if got := maxMatchLen(tt.expr); got != tt.want {
+			t.Errorf("maxMatchLen(%q) = %d, want %d", tt.expr, got, tt.want)
+		}
+	}
+}
+
 func TestLineWindow(t *testing.T) {
 	content := []byte("l1\nl2\nl3 key here\nl4\nl5\n")
 	hit := strings.Index(string(content), "key")
@@ -81,6 +104,16 @@ keywords = ["acme", "widget"]
 entropy = 2.5
 
 [[rules]]
+id = "bravo-secret"
+regex = '''[\w.-]{0,8}?(?i:[\w.-]{0,8}?(?:bravo|BRV_KEY)(?:[ \t\w.-]{0,6})[\s'"]{0,2})(?:=|:)[\s'"]{0,3}([a-z0-9]{8,}|zz[a-z]{3,})(?:['"\s;]|$)'''
+keywords = ["bravo", "brv_key"]
+
+[[rules]]
+id = "delta-key"
+regex = '''\bdelta_(?:[a-z]{4}|[0-9]{6})\b'''
+keywords = ["delta_"]
+
+[[rules]]
 id = "zeta-token"
 regex = '''\b(zt_[a-zA-Z0-9]{20})(?:['"\s;]|$)'''
 keywords = ["zt_"]
@@ -98,11 +131,21 @@ func TestWindowedSameAsWholeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range whole.Rules() {
-		if !r.windowed {
-			t.Fatalf("rule %s is not windowed", r.ID)
+	fast := map[string]string{}
+	for _, r := range windowed.Rules() {
+		switch {
+		case r.anchor != nil:
+			fast[r.ID] = "anchored"
+		case r.windowed:
+			fast[r.ID] = "windowed"
 		}
-		r.windowed = false
+	}
+	if want := map[string]string{"acme-key": "anchored", "zeta-token": "windowed", "bravo-secret": "anchored",
+		"delta-key": "windowed"}; !maps.Equal(fast, want) {
+		t.Fatalf("fast paths %v, want %v", fast, want)
+	}
+	for _, r := range whole.Rules() {
+		r.windowed, r.anchor = false, nil
 	}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	pieces := []func() string{
@@ -114,6 +157,13 @@ func TestWindowedSameAsWholeFile(t *testing.T) {
 		func() string { return ":\n  \"" },
 		func() string { return randomToken(rnd, 24) },
 		func() string { return "zt_" + randomToken(rnd, 20) + "\n" },
+		func() string { return "x.bravo" },
+		func() string { return "BRV_KEY" },
+		func() string { return "my_" },
+		func() string { return "zzabc" },
+		func() string { return "delta_" },
+		func() string { return ": " },
+		func() string { return "é" },
 		func() string { return "'" },
 		func() string { return strings.Repeat("\n", rnd.IntN(4)) },
 	}
@@ -143,7 +193,7 @@ func TestWindowedSameAsWholeFileGitleaksDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range whole.Rules() {
-		r.windowed = false
+		r.windowed, r.anchor = false, nil
 	}
 	var files []string
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {

@@ -61,6 +61,12 @@ type Rule struct {
 	// reach lines either side, instead of the whole file (see lineReach).
 	windowed bool
 	reach    int
+	// maxLen bounds the bytes a match of a windowed rule spans, -1 if
+	// unbounded; the window around a hit is at most maxLen either side.
+	maxLen int
+	// anchor, when set, matches the rule at each keyword hit instead
+	// (see anchorOf); it takes precedence over windowed.
+	anchor *anchor
 	// generic rules yield to specific rules that found the same secret.
 	generic bool
 	// check validates a candidate secret beyond the regexp (built-in rules only).

@@ -124,6 +124,7 @@ Exit codes: 0 pass, 1 blocked by policy, 2 usage or runtime error.`,
 	root.AddCommand(newKeyCmd(g))
 	root.AddCommand(newSignCmd(g), newVerifyCmd(g), newAttestCmd(g), newVerifyAttestationCmd(g))
 	root.AddCommand(newServerCmd(g), newFindingsCmd(g))
+	root.AddCommand(newReviewCmd(g))
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/server"
 	"github.com/redline-sec/redline/internal/store"
 )
@@ -26,6 +28,9 @@ type serverOptions struct {
 	maxUpload string
 	sla       string
 	grace     time.Duration
+	signIn    signInOptions
+	// reviewWebhook receives review decisions (--review-webhook).
+	reviewWebhook string
 }
 
 // defaultDataDir is where the SQLite store lives unless --data-dir says
@@ -81,6 +86,14 @@ its endpoint asks for: upload, read or admin. On the first start the server
 prints a bootstrap admin token once; make the others with
 'redline server token create' or POST /api/v1/tokens.
 
+People sign in with OpenID Connect (--oidc-issuer, --oidc-client-id,
+--oidc-redirect-url; the secret from REDLINE_OIDC_CLIENT_SECRET) at
+/auth/login and get a server-side session in a __Host- cookie; roles come from
+an ID-token claim (--oidc-role-map) or 'redline server user grant'. The
+server speaks plain HTTP: put it behind TLS, since the session cookie is
+Secure. Only on a loopback --listen with an http redirect URL does it fall
+back to a development cookie without Secure (and warns).
+
 The API is described at /api/v1/openapi.json. /healthz and /readyz need no
 token; /metrics (Prometheus) needs a read token. Logs are JSON lines on
 standard error. SIGINT or SIGTERM stops accepting connections and waits for
@@ -88,7 +101,10 @@ requests in flight (uploads commit) before exiting.`,
 		Example: `  redline server                                   # SQLite in ~/.local/share/redline/server
   redline server --listen 0.0.0.0:8080 --data-dir /var/lib/redline
   REDLINE_DATABASE=postgres://redline@db/redline redline server
-  redline server --sla critical=3,high=14`,
+  redline server --sla critical=3,high=14
+  REDLINE_OIDC_CLIENT_SECRET=… redline server --oidc-issuer https://login.example.com \
+      --oidc-client-id redline --oidc-redirect-url https://redline.example.com/auth/callback \
+      --oidc-role-map redline-admins=admin,appsec=security,shop-devs=developer@shop`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return g.runServer(cmd.Context(), &o) },
 	}
@@ -97,7 +113,9 @@ requests in flight (uploads commit) before exiting.`,
 	cmd.Flags().StringVar(&o.maxUpload, "max-upload", "64MiB", "largest scan report accepted")
 	cmd.Flags().StringVar(&o.sla, "sla", "", "days a finding may stay open, per severity (default critical=7,high=30,medium=90,low=180)")
 	cmd.Flags().DurationVar(&o.grace, "shutdown-grace", server.DefaultShutdownGrace, "how long shutdown waits for requests in flight")
-	cmd.AddCommand(newServerBackupCmd(g), newServerTokenCmd(g))
+	cmd.Flags().StringVar(&o.reviewWebhook, "review-webhook", "", "URL that receives every security review decision as JSON (env REDLINE_REVIEW_WEBHOOK, which keeps a URL token out of process listings)")
+	o.signIn.register(cmd)
+	cmd.AddCommand(newServerBackupCmd(g), newServerTokenCmd(g), newServerUserCmd(g))
 	return cmd
 }
 
@@ -131,7 +149,15 @@ func (g *globals) runServer(ctx context.Context, o *serverOptions) error {
 		// Printed once, outside the JSON log, for the person starting it.
 		fmt.Fprintf(g.stderr, "\nBootstrap admin token (shown only now; keep it in a secret store):\n\n    %s\n\n", secret)
 	}
-	srv, err := server.New(server.Config{Store: st, Logger: log, MaxUpload: maxUpload, SLA: sla, ShutdownGrace: o.grace})
+	cfg := server.Config{Store: st, Logger: log, MaxUpload: maxUpload, SLA: sla, ShutdownGrace: o.grace,
+		ReviewWebhook: cmp.Or(o.reviewWebhook, os.Getenv("REDLINE_REVIEW_WEBHOOK"))}
+	if u, err := url.Parse(cfg.ReviewWebhook); cfg.ReviewWebhook != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return usageErr(fmt.Errorf("--review-webhook %s: want an http(s) URL", notify.Redact(cfg.ReviewWebhook)))
+	}
+	if err := o.signIn.apply(&cfg, o.listen, log); err != nil {
+		return err
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -190,7 +216,7 @@ setting up CI before anyone has signed in). Secrets are stored only as
 SHA-256 hashes; a new token's secret is printed once, on standard output.`,
 	}
 	var o serverOptions
-	var name string
+	var name, product string
 	var scopes []string
 	create := &cobra.Command{
 		Use:   "create",
@@ -204,7 +230,7 @@ SHA-256 hashes; a new token's secret is printed once, on standard output.`,
 				return err
 			}
 			defer st.Close()
-			secret, tok, err := st.CreateToken(cmd.Context(), store.NewToken{Name: name, Scopes: scopes, CreatedBy: "cli"})
+			secret, tok, err := st.CreateToken(cmd.Context(), store.NewToken{Name: name, Scopes: scopes, Product: product, CreatedBy: "cli"})
 			if errors.Is(err, store.ErrInvalid) {
 				return usageErr(err)
 			}
@@ -225,6 +251,7 @@ SHA-256 hashes; a new token's secret is printed once, on standard output.`,
 	o.registerStore(create)
 	create.Flags().StringVar(&name, "name", "", "unique name of the token (it is the actor in the audit log)")
 	create.Flags().StringSliceVar(&scopes, "scope", []string{store.ScopeUpload}, "scopes: upload, read, admin (repeatable)")
+	create.Flags().StringVar(&product, "product", "", "bind the token to one product (default: every product)")
 	_ = create.MarkFlagRequired("name")
 
 	var lo serverOptions

@@ -9,12 +9,14 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/redline-sec/redline/internal/finding"
+	"github.com/redline-sec/redline/internal/server/web"
 	"github.com/redline-sec/redline/internal/store"
 )
 
@@ -37,9 +39,11 @@ type apiFunc func(w http.ResponseWriter, r *http.Request, c *call) error
 
 // call is the state of one request the audit log and the request log need.
 type call struct {
-	token  store.Token
-	object string // what was acted on: scan id, finding id, token id
-	detail string // a short note: the new state, the error
+	// principal is who calls (see auth.go); token is its API token, if any.
+	principal Principal
+	token     store.Token
+	object    string // what was acted on: scan id, finding id, token id
+	detail    string // a short note: the new state, the error
 }
 
 // apiError is an error with the status and message the client gets.
@@ -55,7 +59,7 @@ func errorf(status int, format string, args ...any) error {
 }
 
 func (s *Server) apiRoutes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", "", s.healthz},
 		{"GET", "/readyz", "", s.readyz},
 		{"GET", "/metrics", store.ScopeRead, s.metricsHandler},
@@ -72,13 +76,14 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/tokens", store.ScopeAdmin, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", store.ScopeAdmin, s.revokeToken},
 		{"GET", "/api/v1/audit", store.ScopeAdmin, s.audit},
-	}
+	}, slices.Concat(s.reviewRoutes(), s.userRoutes())...)
 }
 
 func (s *Server) routes() {
 	for _, rt := range s.apiRoutes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
+	s.mux.Handle(web.Prefix, s.requireSignIn(web.New(web.Config{Store: s.store, Auth: s.webAuth(), SLA: s.cfg.SLA, Logger: s.log})))
 	// Anything else still needs a valid token before it learns it is not there.
 	s.mux.Handle("/", s.wrap(route{method: "", path: "/", scope: store.ScopeRead, fn: func(http.ResponseWriter, *http.Request, *call) error {
 		return errorf(http.StatusNotFound, "no such endpoint")
@@ -126,8 +131,9 @@ func (s *Server) wrap(rt route) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-store")
 		c := &call{}
-		err := s.authorize(r, rt.scope, c)
+		err := s.authorize(r, rt, c)
 		if err == nil {
+			r = r.WithContext(withPrincipal(r.Context(), c.principal))
 			err = rt.fn(w, r, c)
 		}
 		if err != nil {
@@ -139,10 +145,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		s.metrics.requests.WithLabelValues(name, r.Method, strconv.Itoa(status)).Inc()
 		s.metrics.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
-		actor := c.token.Name
-		if actor == "" {
-			actor = "anonymous"
-		}
+		actor := c.actor()
 		if rt.scope != "" {
 			s.log.Info("request", "method", r.Method, "route", name, "status", status, "actor", actor,
 				"remote", r.RemoteAddr, "duration_ms", time.Since(start).Milliseconds())
@@ -155,30 +158,6 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 		}
 	})
-}
-
-// authorize checks the bearer token against the route's scope.
-func (s *Server) authorize(r *http.Request, scope string, c *call) error {
-	if scope == "" {
-		return nil
-	}
-	h := r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || secret == "" {
-		return errorf(http.StatusUnauthorized, "authentication required: send Authorization: Bearer <token>")
-	}
-	tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(secret))
-	if errors.Is(err, store.ErrUnauthorized) {
-		return errorf(http.StatusUnauthorized, "invalid or revoked token")
-	}
-	if err != nil {
-		return err
-	}
-	c.token = tok
-	if !tok.Has(scope) {
-		return errorf(http.StatusForbidden, "token %q lacks the %s scope", tok.Name, scope)
-	}
-	return nil
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, route string, c *call, err error) {
@@ -199,7 +178,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, route string
 	}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		s.log.Warn("access denied", "method", r.Method, "route", route, "status", status, "actor", c.token.Name,
+		s.log.Warn("access denied", "method", r.Method, "route", route, "status", status, "actor", c.actor(),
 			"remote", r.RemoteAddr, "reason", msg)
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="redline"`)
@@ -315,7 +294,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, c *call) error {
 		// bytes uploaded twice are one scan.
 		scanID = "sha256-" + scan.ReportSHA256
 	}
-	scan.ID, scan.Product, scan.Actor = scanID, product, c.token.Name
+	if product == "" && c.token.Product != "" {
+		product = c.token.Product // a product-bound token uploads to its product
+	}
+	if err := s.checkUpload(r.Context(), c, product, scan.Target); err != nil {
+		return err
+	}
+	scan.ID, scan.Product, scan.Actor = scanID, product, c.actor()
 	c.object = "scan " + scanID
 	// The body is in: finish the ingest even if the client goes away, so
 	// a retry with the same scan id finds it done.
@@ -343,19 +328,37 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, c *call) error {
 	return nil
 }
 
-func (s *Server) products(w http.ResponseWriter, r *http.Request, _ *call) error {
-	ps, err := s.store.Products(r.Context())
+func (s *Server) products(w http.ResponseWriter, r *http.Request, c *call) error {
+	all, err := s.store.Products(r.Context())
 	if err != nil {
 		return err
+	}
+	ps := all[:0]
+	for _, p := range all {
+		if c.principal.Can(p.Name, ActionRead) {
+			ps = append(ps, p)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"products": ps})
 	return nil
 }
 
-func (s *Server) targets(w http.ResponseWriter, r *http.Request, _ *call) error {
-	ts, err := s.store.Targets(r.Context(), r.URL.Query().Get("product"))
+func (s *Server) targets(w http.ResponseWriter, r *http.Request, c *call) error {
+	product := r.URL.Query().Get("product")
+	if product != "" {
+		if err := needOn(c, product, ActionRead); err != nil {
+			return err
+		}
+	}
+	all, err := s.store.Targets(r.Context(), product)
 	if err != nil {
 		return err
+	}
+	ts := all[:0]
+	for _, t := range all {
+		if c.principal.Can(t.Product, ActionRead) {
+			ts = append(ts, t)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"targets": ts})
 	return nil
@@ -424,9 +427,12 @@ func FindingQueryFromParams(q map[string][]string) (store.FindingQuery, error) {
 	return fq, nil
 }
 
-func (s *Server) findings(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) findings(w http.ResponseWriter, r *http.Request, c *call) error {
 	fq, err := FindingQueryFromParams(r.URL.Query())
 	if err != nil {
+		return err
+	}
+	if err := needOn(c, fq.Product, ActionRead); err != nil {
 		return err
 	}
 	page, err := s.store.Findings(r.Context(), fq)
@@ -445,7 +451,7 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) finding(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) finding(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -453,6 +459,9 @@ func (s *Server) finding(w http.ResponseWriter, r *http.Request, _ *call) error 
 	det, err := s.store.Finding(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !c.principal.Can(det.Product, ActionRead) {
+		return fmt.Errorf("finding %d: %w", id, store.ErrNotFound) // do not tell what exists
 	}
 	writeJSON(w, http.StatusOK, det)
 	return nil
@@ -496,9 +505,23 @@ func (s *Server) changeState(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	ch := store.Change{To: st, Actor: c.token.Name, Reason: body.Reason, Owner: body.Owner}
+	cur, err := s.store.Finding(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !c.principal.Can(cur.Product, ActionRead) {
+		return fmt.Errorf("finding %d: %w", id, store.ErrNotFound) // do not tell what exists
+	}
+	need := ActionTriage
+	if st == store.StateAccepted {
+		need = ActionAccept
+	}
+	if err := needOn(c, cur.Product, need); err != nil {
+		return err
+	}
+	ch := store.Change{To: st, Actor: c.actor(), Reason: body.Reason, Owner: body.Owner}
 	if st == store.StateAccepted && ch.Owner == "" {
-		ch.Owner = c.token.Name // whoever accepts answers for it unless they name someone
+		ch.Owner = c.actor() // whoever accepts answers for it unless they name someone
 	}
 	if body.Until != "" {
 		if ch.Until, err = ParseUntil(body.Until); err != nil {
@@ -529,8 +552,11 @@ func parseTime(name, v string) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) blockedBuilds(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) blockedBuilds(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
+	if err := needOn(c, q.Get("product"), ActionRead); err != nil {
+		return err
+	}
 	since, err := parseTime("since", q.Get("since"))
 	if err != nil {
 		return err
@@ -549,8 +575,11 @@ func (s *Server) blockedBuilds(w http.ResponseWriter, r *http.Request, _ *call) 
 	return nil
 }
 
-func (s *Server) kpis(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Server) kpis(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
+	if err := needOn(c, q.Get("product"), ActionRead); err != nil {
+		return err
+	}
 	kq := store.KPIQuery{Product: q.Get("product"), Names: listParam(q, "kpi"), SLA: s.cfg.SLA}
 	var err error
 	if kq.Since, err = parseTime("since", q.Get("since")); err != nil {
@@ -585,6 +614,8 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request, _ *call) error {
 type NewTokenRequest struct {
 	Name   string   `json:"name"`
 	Scopes []string `json:"scopes"`
+	// Product binds the token to one product; empty for every product.
+	Product string `json:"product,omitempty"`
 }
 
 // NewTokenResponse carries a new token's secret, shown this once.
@@ -601,7 +632,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := checkName("name", body.Name, 128); err != nil {
 		return err
 	}
-	secret, tok, err := s.store.CreateToken(r.Context(), store.NewToken{Name: body.Name, Scopes: body.Scopes, CreatedBy: c.token.Name})
+	secret, tok, err := s.store.CreateToken(r.Context(), store.NewToken{Name: body.Name, Scopes: body.Scopes, Product: body.Product, CreatedBy: c.actor()})
 	if err != nil {
 		return err
 	}
@@ -617,7 +648,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	c.object = "token " + strconv.FormatInt(id, 10)
-	if err := s.store.RevokeToken(r.Context(), id, c.token.Name); err != nil {
+	if err := s.store.RevokeToken(r.Context(), id, c.actor()); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

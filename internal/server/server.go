@@ -1,9 +1,10 @@
 // Package server is Redline's platform server: a JSON API under /api/v1
 // over the findings store, where scans are uploaded and findings, their
 // lifecycle and the KPIs are read and changed. Every request but the health
-// probes is authenticated by an API token, every mutating request is
-// written to the audit log, and the server shuts down without dropping an
-// upload it has started.
+// probes is authenticated, by an API token or by the session of a person
+// signed in with OIDC (with roles per product and CSRF protection), every
+// mutating request is written to the audit log, and the server shuts down
+// without dropping an upload it has started.
 package server
 
 import (
@@ -43,6 +44,17 @@ type Config struct {
 	SweepInterval time.Duration
 	// ShutdownGrace bounds how long Run waits for in-flight requests.
 	ShutdownGrace time.Duration
+	// OIDC enables sign-in for people; nil serves API tokens only.
+	OIDC *OIDCConfig
+	// DevCookies names the session cookie without the __Host- prefix and
+	// the Secure attribute, for a plain-HTTP server on loopback only.
+	DevCookies bool
+	// SessionTTL bounds a session's life; SessionIdle ends one unused for
+	// that long.
+	SessionTTL, SessionIdle time.Duration
+	// ReviewWebhook, when set, receives every review decision as a JSON
+	// event (notify.ReviewEvent): the security operations hand-off.
+	ReviewWebhook string
 }
 
 // Server serves the API. Make one with New.
@@ -52,6 +64,8 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *metrics
+	oidc    *oidcClient  // nil without OIDC sign-in
+	signIn  signInLimits // rate limits of sign-in
 }
 
 // New builds a server over a store.
@@ -74,8 +88,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics()}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(), signIn: newSignInLimits()}
+	if cfg.OIDC != nil {
+		o, err := newOIDC(*cfg.OIDC)
+		if err != nil {
+			return nil, err
+		}
+		s.oidc = o
+	}
 	s.routes()
+	s.authRoutes()
 	return s, nil
 }
 
@@ -114,6 +142,11 @@ func (s *Server) Run(ctx context.Context, l net.Listener) error {
 					s.log.Error("sweep expired acceptances", "err", err)
 				} else if n > 0 {
 					s.log.Info("reopened findings whose acceptance expired", "count", n)
+				}
+				if n, err := s.store.PruneSessions(sweepCtx, s.cfg.SessionIdle); err != nil {
+					s.log.Error("prune sessions", "err", err)
+				} else if n > 0 {
+					s.log.Debug("pruned ended sessions", "count", n)
 				}
 			}
 		}

@@ -60,12 +60,19 @@ func (d *DB) CreateToken(ctx context.Context, nt NewToken) (string, Token, error
 	if nt.Name == "" || len(nt.Name) > 128 {
 		return "", Token{}, fmt.Errorf("%w: a token name must be 1 to 128 characters", ErrInvalid)
 	}
+	if strings.Contains(nt.Name, "@") {
+		// Names with @ are people's (their email) in the audit log.
+		return "", Token{}, fmt.Errorf("%w: a token name may not contain @ (the audit log names people by email)", ErrInvalid)
+	}
 	secret, err := newSecret()
 	if err != nil {
 		return "", Token{}, err
 	}
 	now := d.now().UTC()
-	tok := Token{Name: nt.Name, Scopes: scopes, CreatedBy: nt.CreatedBy, CreatedAt: fromUnix(unix(now))}
+	if len(nt.Product) > 256 {
+		return "", Token{}, fmt.Errorf("%w: a product name is at most 256 bytes", ErrInvalid)
+	}
+	tok := Token{Name: nt.Name, Scopes: scopes, Product: nt.Product, CreatedBy: nt.CreatedBy, CreatedAt: fromUnix(unix(now))}
 	err = d.inTx(ctx, func(t *tx) error {
 		var n int
 		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM api_tokens WHERE name = ?", nt.Name).Scan(&n); err != nil {
@@ -74,8 +81,8 @@ func (d *DB) CreateToken(ctx context.Context, nt NewToken) (string, Token, error
 		if n > 0 {
 			return fmt.Errorf("%w: a token named %q exists", ErrInvalid, nt.Name)
 		}
-		return t.queryRow(ctx, `INSERT INTO api_tokens (name, hash, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			nt.Name, hashToken(secret), strings.Join(scopes, ","), nt.CreatedBy, unix(now)).Scan(&tok.ID)
+		return t.queryRow(ctx, `INSERT INTO api_tokens (name, hash, scopes, product, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			nt.Name, hashToken(secret), strings.Join(scopes, ","), nt.Product, nt.CreatedBy, unix(now)).Scan(&tok.ID)
 	})
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token %q: %w", nt.Name, err)
@@ -111,14 +118,14 @@ func (d *DB) BootstrapToken(ctx context.Context) (string, error) {
 	return secret, nil
 }
 
-const tokenColumns = "id, name, scopes, created_by, created_at, last_used_at, revoked_at"
+const tokenColumns = "id, name, scopes, product, created_by, created_at, last_used_at, revoked_at"
 
 func scanToken(sc scanner) (Token, error) {
 	var t Token
 	var scopes string
 	var created int64
 	var used, revoked sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.Name, &scopes, &t.CreatedBy, &created, &used, &revoked); err != nil {
+	if err := sc.Scan(&t.ID, &t.Name, &scopes, &t.Product, &t.CreatedBy, &created, &used, &revoked); err != nil {
 		return Token{}, err
 	}
 	t.Scopes = strings.Split(scopes, ",")

@@ -1,7 +1,8 @@
 // Package store keeps the server's record: products and their targets, the
 // scans uploaded for them, one finding per fingerprint and target with its
-// lifecycle and history, risk acceptances, blocked builds, API tokens and an
-// append-only audit log. One interface, Store, is implemented by one SQL core
+// lifecycle and history, risk acceptances, blocked builds, API tokens, the
+// people who sign in with their roles and sessions, and an append-only audit
+// log. One interface, Store, is implemented by one SQL core
 // over two engines: an embedded SQLite file (OpenSQLite) and PostgreSQL
 // (OpenPostgres), with the same embedded, versioned migrations for both.
 package store
@@ -77,6 +78,11 @@ type Store interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// Audit returns audit entries with ids above q.After, oldest first.
 	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
+	// Identity keeps the people who sign in, their roles and sessions.
+	Identity
+	// Reviews keeps the security architecture reviews.
+	Reviews
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
@@ -311,6 +317,8 @@ type NewToken struct {
 	Name      string
 	Scopes    []string
 	CreatedBy string
+	// Product binds the token to one product; empty means every product.
+	Product string
 }
 
 // Token is a stored API token (without its secret).
@@ -318,6 +326,7 @@ type Token struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Scopes     []string   `json:"scopes"`
+	Product    string     `json:"product,omitempty"`
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`

@@ -489,7 +489,7 @@ Exit codes: 0 converted, 2 usage error or an unreadable model.`,
 					found[[2]string{f.RuleID, id}] = true
 				}
 				if n := res.Prune(func(rule, element string) bool { return found[[2]string{rule, element}] }); n > 0 {
-					res.Notes = append(res.Notes, fmt.Sprintf("%d exceptions from wildcards or one-to-many rule mappings matched no risk and were left out", n))
+					res.Notes = append(res.Notes, fmt.Sprintf("%d exceptions from wildcards, one-to-many rule mappings or link candidates matched no risk and were left out", n))
 				}
 			}
 			body, err := model.Encode(res.Model)

@@ -772,6 +772,14 @@ func (c *converter) interfaces(m *model.Model) []model.Interface {
 
 // Risk-tracking statuses that become exceptions: the risk stays, but a
 // decision covers it for a time.
+// sameRisk maps Threagile rules that Redline covers with the rule of
+// another Threagile category: RL-APP-010 (query injection) covers SQL,
+// NoSQL, LDAP and search queries, and names sql-nosql-injection.
+var sameRisk = map[string]string{
+	"ldap-injection":         "sql-nosql-injection",
+	"search-query-injection": "sql-nosql-injection",
+}
+
 var excepted = map[string]bool{"accepted": true, "in-progress": true, "false-positive": true}
 
 func (c *converter) exceptions(m *model.Model) ([]model.Exception, error) {
@@ -798,16 +806,35 @@ func (c *converter) exceptions(m *model.Model) ([]model.Exception, error) {
 		category, rest, _ := strings.Cut(key, "@")
 		rules := c.opts.Rules[category]
 		if len(rules) == 0 {
+			rules = c.opts.Rules[sameRisk[category]]
+		}
+		if len(rules) == 0 {
 			c.note("risk tracking %s: Threagile rule %s has no Redline counterpart; not imported", key, category)
 			continue
 		}
-		elemPattern, _, _ := strings.Cut(rest, "@")
+		parts := strings.Split(rest, "@")
+		elemPattern := parts[0]
 		elems := c.matchElements(elemPattern)
+		// A risk Threagile files under an asset may be one Redline reports
+		// on the link named later in the id (injection risks are filed
+		// under the datastore, Redline reports them on the interface):
+		// both become candidates, and the ones no rule reports are pruned.
+		linked := false
+		for _, p := range parts[1:] {
+			if strings.Contains(p, ">") && !strings.Contains(elemPattern, ">") {
+				for _, el := range c.matchElements(p) {
+					if !slices.Contains(elems, el) {
+						elems = append(elems, el)
+						linked = true
+					}
+				}
+			}
+		}
 		if len(elems) == 0 {
 			c.note("risk tracking %s: no element matches %q; not imported", key, elemPattern)
 			continue
 		}
-		tentative := strings.Contains(elemPattern, "*") || len(rules) > 1
+		tentative := strings.Contains(elemPattern, "*") || len(rules) > 1 || linked
 		for _, rule := range rules {
 			for _, el := range elems {
 				k := [2]string{rule, el}

@@ -197,11 +197,8 @@ func applicationRules() []Rule {
 					if c.Type != model.TypeWebApp && c.Type != model.TypeAdminConsole || c.Controls.Application.CSRFProtection {
 						return
 					}
-					for _, f := range x.g.Incoming(c.ID) {
-						if f.Authentication == model.AuthnSession || f.Authentication == model.AuthnSSO {
-							emit(c.ID, fmt.Sprintf("%s uses %s authentication (%s) without CSRF protection", c.ID, f.Authentication, f.ID))
-							return
-						}
+					if f := x.browserSession(c.ID); f != nil {
+						emit(c.ID, fmt.Sprintf("%s uses %s authentication (%s) without CSRF protection", c.ID, f.Authentication, f.ID))
 					}
 				})
 			}),
@@ -233,4 +230,29 @@ func applicationRules() []Rule {
 				})
 			}),
 	}
+}
+
+// browserSession returns an interface that authenticates browsers to the
+// component with a session or single sign-on: one of its own incoming
+// interfaces, or one into a load balancer, WAF, gateway or reverse proxy
+// that forwards to it without authenticating the hop itself (the cookie
+// travels through). Nil when there is none.
+func (x *evalCtx) browserSession(id string) *model.Interface {
+	seen := map[string]bool{id: true}
+	queue := []string{id}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, f := range x.g.Incoming(cur) {
+			if f.Authentication == model.AuthnSession || f.Authentication == model.AuthnSSO {
+				return f
+			}
+			from := x.g.Component(f.From)
+			if from != nil && isEntry(from) && (f.Authentication == model.AuthnNone || f.Authentication == "") && !seen[from.ID] {
+				seen[from.ID] = true
+				queue = append(queue, from.ID)
+			}
+		}
+	}
+	return nil
 }

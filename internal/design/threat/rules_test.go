@@ -124,6 +124,11 @@ var ruleCases = []struct {
 		iface(m, "edge-web").Authentication = model.AuthnSession
 		comp(m, "web").Controls.Application.CSRFProtection = false
 	}},
+	{"RL-APP-011", "web", nil, func(m *model.Model) { // the session cookie travels through the gateway
+		iface(m, "user-edge").Authentication = model.AuthnSession
+		iface(m, "edge-web").Authentication = model.AuthnNone
+		comp(m, "web").Controls.Application.CSRFProtection = false
+	}},
 	{"RL-APP-012", "web", nil, func(m *model.Model) { comp(m, "web").Controls.Application.OutputEncoding = false }},
 	{"RL-APP-013", "web-files", nil, func(m *model.Model) {
 		comp(m, "web").Controls.Application.InputValidation = false

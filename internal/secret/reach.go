@@ -54,7 +54,10 @@ func maxMatchLen(expr string) int {
 	return maxLen(re.Simplify())
 }
 
-func maxLen(re *syntax.Regexp) int {
+func maxLen(re *syntax.Regexp) int { return bound(re, leafBytes) }
+
+// leafBytes is the most bytes one character-matching node consumes.
+func leafBytes(re *syntax.Regexp) int {
 	switch re.Op {
 	case syntax.OpLiteral:
 		n := 0
@@ -77,15 +80,38 @@ func maxLen(re *syntax.Regexp) int {
 		return max(utf8.RuneLen(min(re.Rune[len(re.Rune)-1], unicode.MaxRune)), 1)
 	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
 		return utf8.UTFMax
+	}
+	return 0 // empty matches and assertions consume nothing
+}
+
+// leafNewlines is the most newlines one character-matching node consumes.
+func leafNewlines(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return strings.Count(string(re.Rune), "\n")
+	case syntax.OpCharClass:
+		if inClass(re.Rune, '\n') {
+			return 1
+		}
+	case syntax.OpAnyChar:
+		return 1
+	}
+	return 0
+}
+
+// bound returns the most that a match of re can hold of what leaf counts
+// for a single node (bytes, newlines), or -1 if unbounded.
+func bound(re *syntax.Regexp, leaf func(*syntax.Regexp) int) int {
+	switch re.Op {
 	case syntax.OpCapture, syntax.OpQuest:
-		return maxLen(re.Sub[0])
+		return bound(re.Sub[0], leaf)
 	case syntax.OpStar, syntax.OpPlus:
-		if maxLen(re.Sub[0]) != 0 {
+		if bound(re.Sub[0], leaf) != 0 {
 			return -1
 		}
 		return 0
 	case syntax.OpRepeat:
-		n := maxLen(re.Sub[0])
+		n := bound(re.Sub[0], leaf)
 		switch {
 		case n == 0:
 			return 0
@@ -93,28 +119,22 @@ func maxLen(re *syntax.Regexp) int {
 			return -1
 		}
 		return n * re.Max
-	case syntax.OpConcat:
-		sum := 0
-		for _, s := range re.Sub {
-			n := maxLen(s)
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range re.Sub {
+			n := bound(sub, leaf)
 			if n < 0 {
 				return -1
 			}
-			sum += n
-		}
-		return sum
-	case syntax.OpAlternate:
-		most := 0
-		for _, s := range re.Sub {
-			n := maxLen(s)
-			if n < 0 {
-				return -1
+			if re.Op == syntax.OpConcat {
+				total += n
+			} else {
+				total = max(total, n)
 			}
-			most = max(most, n)
 		}
-		return most
+		return total
 	}
-	return 0
+	return leaf(re)
 }
 
 // anchorsText reports whether re uses ^ or \A outside multi-line mode,
@@ -133,58 +153,7 @@ func anchorsText(re *syntax.Regexp) bool {
 
 // maxNewlines returns the most newlines a match of re can hold, -1 if
 // unbounded.
-func maxNewlines(re *syntax.Regexp) int {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return strings.Count(string(re.Rune), "\n")
-	case syntax.OpCharClass:
-		for i := 0; i+1 < len(re.Rune); i += 2 {
-			if re.Rune[i] <= '\n' && '\n' <= re.Rune[i+1] {
-				return 1
-			}
-		}
-		return 0
-	case syntax.OpAnyChar:
-		return 1
-	case syntax.OpCapture, syntax.OpQuest:
-		return maxNewlines(re.Sub[0])
-	case syntax.OpStar, syntax.OpPlus:
-		if maxNewlines(re.Sub[0]) != 0 {
-			return -1
-		}
-		return 0
-	case syntax.OpRepeat:
-		n := maxNewlines(re.Sub[0])
-		switch {
-		case n == 0:
-			return 0
-		case n < 0 || re.Max < 0:
-			return -1
-		}
-		return n * re.Max
-	case syntax.OpConcat:
-		sum := 0
-		for _, s := range re.Sub {
-			n := maxNewlines(s)
-			if n < 0 {
-				return -1
-			}
-			sum += n
-		}
-		return sum
-	case syntax.OpAlternate:
-		most := 0
-		for _, s := range re.Sub {
-			n := maxNewlines(s)
-			if n < 0 {
-				return -1
-			}
-			most = max(most, n)
-		}
-		return most
-	}
-	return 0 // empty matches and assertions consume nothing
-}
+func maxNewlines(re *syntax.Regexp) int { return bound(re, leafNewlines) }
 
 // needsKeyword reports whether every match of re contains one of the
 // lower-case keywords, compared without regard to case.

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -344,6 +345,13 @@ func kpiOpenByAge(ctx context.Context, d *DB, s *kpiScope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanAgeBuckets(rows)
+}
+
+// scanAgeBuckets reads rows of (severity, ≤30, 31–60, 61–90, >90 days)
+// into one AgeBuckets per severity, most severe first, zero where a
+// severity has no row; it closes rows.
+func scanAgeBuckets(rows *sql.Rows) ([]AgeBuckets, error) {
 	defer rows.Close()
 	by := make(map[finding.Severity]AgeBuckets)
 	for rows.Next() {

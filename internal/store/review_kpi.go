@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"time"
-
-	"github.com/redline-sec/redline/internal/finding"
 )
 
 // reviewFilter limits rows of the reviews alias to the scope's product.
@@ -199,27 +197,7 @@ func kpiDesignOpenRisks(ctx context.Context, d *DB, s *kpiScope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	by := make(map[finding.Severity]AgeBuckets)
-	for rows.Next() {
-		var sev int
-		var b AgeBuckets
-		if err := rows.Scan(&sev, &b.Upto30, &b.Upto60, &b.Upto90, &b.Over90); err != nil {
-			return nil, err
-		}
-		by[finding.Severity(sev)] = b
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]AgeBuckets, 0, len(severitiesDesc))
-	for _, sev := range severitiesDesc {
-		b := by[sev]
-		b.Severity = sev.String()
-		b.Total = b.Upto30 + b.Upto60 + b.Upto90 + b.Over90
-		out = append(out, b)
-	}
-	return out, nil
+	return scanAgeBuckets(rows)
 }
 
 // ExpiringException is one accepted design risk whose acceptance ends soon.

@@ -31,6 +31,37 @@ type serverOptions struct {
 	signIn    signInOptions
 	// reviewWebhook receives review decisions (--review-webhook).
 	reviewWebhook string
+	// alertWebhook, alertSlack and alertDingTalk receive new critical
+	// findings and SLA breaches (--alert-*).
+	alertWebhook, alertSlack, alertDingTalk string
+}
+
+// alertNotifiers returns the server's alert targets from the flags or the
+// environment variables the scan command reads.
+func (o *serverOptions) alertNotifiers() ([]notify.FindingNotifier, error) {
+	var ns []notify.FindingNotifier
+	for _, a := range []struct{ flag, value, env string }{
+		{"--alert-webhook", o.alertWebhook, "REDLINE_ALERT_WEBHOOK"},
+		{"--alert-slack", o.alertSlack, "REDLINE_ALERT_SLACK"},
+		{"--alert-dingtalk", o.alertDingTalk, "REDLINE_ALERT_DINGTALK"},
+	} {
+		v := cmp.Or(a.value, os.Getenv(a.env))
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usageErr(fmt.Errorf("%s %s: want an http(s) URL", a.flag, notify.Redact(v)))
+		}
+		switch a.flag {
+		case "--alert-webhook":
+			ns = append(ns, &notify.Webhook{URL: v})
+		case "--alert-slack":
+			ns = append(ns, &notify.Slack{URL: v})
+		default:
+			ns = append(ns, &notify.DingTalk{URL: v, Secret: os.Getenv("REDLINE_DINGTALK_SECRET")})
+		}
+	}
+	return ns, nil
 }
 
 // defaultDataDir is where the SQLite store lives unless --data-dir says
@@ -97,11 +128,19 @@ back to a development cookie without Secure (and warns).
 The API is described at /api/v1/openapi.json. /healthz and /readyz need no
 token; /metrics (Prometheus) needs a read token. Logs are JSON lines on
 standard error. SIGINT or SIGTERM stops accepting connections and waits for
-requests in flight (uploads commit) before exiting.`,
+requests in flight (uploads commit) before exiting.
+
+Alerts: with --alert-webhook, --alert-slack or --alert-dingtalk (or the
+REDLINE_ALERT_* variables the scan command reads) the server reports each new
+critical finding right after its upload and each finding that crosses its SLA
+(checked every 5 minutes), each once, also across restarts and replicas. A
+failed delivery is logged and retried on the next sweep; it never fails an
+upload.`,
 		Example: `  redline server                                   # SQLite in ~/.local/share/redline/server
   redline server --listen 0.0.0.0:8080 --data-dir /var/lib/redline
   REDLINE_DATABASE=postgres://redline@db/redline redline server
   redline server --sla critical=3,high=14
+  REDLINE_ALERT_SLACK=https://hooks.slack.com/services/… redline server
   REDLINE_OIDC_CLIENT_SECRET=… redline server --oidc-issuer https://login.example.com \
       --oidc-client-id redline --oidc-redirect-url https://redline.example.com/auth/callback \
       --oidc-role-map redline-admins=admin,appsec=security,shop-devs=developer@shop`,
@@ -114,6 +153,9 @@ requests in flight (uploads commit) before exiting.`,
 	cmd.Flags().StringVar(&o.sla, "sla", "", "days a finding may stay open, per severity (default critical=7,high=30,medium=90,low=180)")
 	cmd.Flags().DurationVar(&o.grace, "shutdown-grace", server.DefaultShutdownGrace, "how long shutdown waits for requests in flight")
 	cmd.Flags().StringVar(&o.reviewWebhook, "review-webhook", "", "URL that receives every security review decision as JSON (env REDLINE_REVIEW_WEBHOOK, which keeps a URL token out of process listings)")
+	cmd.Flags().StringVar(&o.alertWebhook, "alert-webhook", "", "POST a JSON alert here for new critical findings and SLA breaches (env REDLINE_ALERT_WEBHOOK)")
+	cmd.Flags().StringVar(&o.alertSlack, "alert-slack", "", "Slack incoming-webhook URL for new critical findings and SLA breaches (env REDLINE_ALERT_SLACK)")
+	cmd.Flags().StringVar(&o.alertDingTalk, "alert-dingtalk", "", "DingTalk robot webhook URL for new critical findings and SLA breaches (env REDLINE_ALERT_DINGTALK; its signing secret from env REDLINE_DINGTALK_SECRET)")
 	o.signIn.register(cmd)
 	cmd.AddCommand(newServerBackupCmd(g), newServerTokenCmd(g), newServerUserCmd(g))
 	return cmd
@@ -141,6 +183,11 @@ func (g *globals) runServer(ctx context.Context, o *serverOptions) error {
 		return err
 	}
 	defer st.Close()
+	if ok, err := st.SearchIndexed(ctx); err != nil {
+		log.Warn("cannot check the search index", "err", err)
+	} else if !ok {
+		log.Warn("free-text search is not indexed: the pg_trgm extension was not available when the schema migrated; install PostgreSQL's contrib extensions and create the index of migration 0006 to make q= fast")
+	}
 	secret, err := st.BootstrapToken(ctx)
 	if err != nil {
 		return err
@@ -153,6 +200,9 @@ func (g *globals) runServer(ctx context.Context, o *serverOptions) error {
 		ReviewWebhook: cmp.Or(o.reviewWebhook, os.Getenv("REDLINE_REVIEW_WEBHOOK"))}
 	if u, err := url.Parse(cfg.ReviewWebhook); cfg.ReviewWebhook != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		return usageErr(fmt.Errorf("--review-webhook %s: want an http(s) URL", notify.Redact(cfg.ReviewWebhook)))
+	}
+	if cfg.Alerts, err = o.alertNotifiers(); err != nil {
+		return err
 	}
 	if err := o.signIn.apply(&cfg, o.listen, log); err != nil {
 		return err

@@ -53,6 +53,13 @@ func (d *DingTalk) Notify(ctx context.Context, a Alert) error {
 	if err != nil {
 		return fmt.Errorf("dingtalk alert: %w", err)
 	}
+	return d.send(ctx, body)
+}
+
+// send posts a message body to the robot, signing the URL when Secret is
+// set.
+func (d *DingTalk) send(ctx context.Context, body []byte) error {
+	var err error
 	target := d.URL
 	if d.Secret != "" {
 		now := time.Now

@@ -83,7 +83,8 @@ func (s *Server) routes() {
 	for _, rt := range s.apiRoutes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
-	s.mux.Handle(web.Prefix, s.requireSignIn(web.New(web.Config{Store: s.store, Auth: s.webAuth(), SLA: s.cfg.SLA, Logger: s.log})))
+	s.mux.Handle(web.Prefix, s.requireSignIn(web.New(web.Config{Store: s.store, Auth: s.webAuth(), SLA: s.cfg.SLA, Logger: s.log,
+		ReviewDecided: s.notifyReview})))
 	// Anything else still needs a valid token before it learns it is not there.
 	s.mux.Handle("/", s.wrap(route{method: "", path: "/", scope: store.ScopeRead, fn: func(http.ResponseWriter, *http.Request, *call) error {
 		return errorf(http.StatusNotFound, "no such endpoint")
@@ -322,6 +323,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, c *call) error {
 	} else {
 		s.metrics.uploads.WithLabelValues("new").Inc()
 		s.metrics.ingested.Add(float64(res.Findings))
+		if res.New > 0 {
+			s.kickAlerts()
+		}
 	}
 	c.detail = fmt.Sprintf("target %d: %d findings, %d new, %d fixed, %d reopened", res.TargetID, res.Findings, res.New, res.Fixed, res.Reopened)
 	writeJSON(w, status, res)

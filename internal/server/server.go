@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/redline-sec/redline/internal/notify"
 	"github.com/redline-sec/redline/internal/store"
 )
 
@@ -28,6 +29,7 @@ const (
 	DefaultMaxUpload     = 64 << 20
 	DefaultSweepInterval = 10 * time.Minute
 	DefaultShutdownGrace = 60 * time.Second
+	DefaultAlertInterval = 5 * time.Minute
 )
 
 // Config configures a Server. Store is required.
@@ -55,6 +57,12 @@ type Config struct {
 	// ReviewWebhook, when set, receives every review decision as a JSON
 	// event (notify.ReviewEvent): the security operations hand-off.
 	ReviewWebhook string
+	// Alerts receive new critical findings and SLA breaches (each once),
+	// swept every AlertInterval and after each upload.
+	Alerts []notify.FindingNotifier
+	// AlertInterval is how often SLA breaches are looked for and failed
+	// alerts retried; DefaultAlertInterval when 0.
+	AlertInterval time.Duration
 }
 
 // Server serves the API. Make one with New.
@@ -66,6 +74,8 @@ type Server struct {
 	metrics *metrics
 	oidc    *oidcClient  // nil without OIDC sign-in
 	signIn  signInLimits // rate limits of sign-in
+	// alertKick wakes the alert loop after an upload.
+	alertKick chan struct{}
 }
 
 // New builds a server over a store.
@@ -88,13 +98,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
+	if cfg.AlertInterval <= 0 {
+		cfg.AlertInterval = DefaultAlertInterval
+	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
 	if cfg.SessionIdle <= 0 {
 		cfg.SessionIdle = DefaultSessionIdle
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(), signIn: newSignInLimits()}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(), signIn: newSignInLimits(),
+		alertKick: make(chan struct{}, 1)}
 	if cfg.OIDC != nil {
 		o, err := newOIDC(*cfg.OIDC)
 		if err != nil {
@@ -129,6 +143,13 @@ func (s *Server) Run(ctx context.Context, l net.Listener) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	sweepDone := make(chan struct{})
+	alertDone := make(chan struct{})
+	go func() {
+		defer close(alertDone)
+		if len(s.cfg.Alerts) > 0 {
+			s.alertLoop(sweepCtx, s.cfg.AlertInterval)
+		}
+	}()
 	go func() {
 		defer close(sweepDone)
 		t := time.NewTicker(s.cfg.SweepInterval)
@@ -158,6 +179,7 @@ func (s *Server) Run(ctx context.Context, l net.Listener) error {
 	case err := <-errc:
 		stopSweep()
 		<-sweepDone
+		<-alertDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -165,7 +187,9 @@ func (s *Server) Run(ctx context.Context, l net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	stopSweep()
 	<-sweepDone
+	<-alertDone
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -184,6 +208,7 @@ type metrics struct {
 	inflight prometheus.Gauge
 	ingested prometheus.Counter
 	uploads  *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -205,8 +230,11 @@ func newMetrics() *metrics {
 		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "redline_uploads_total", Help: "Scan uploads by result (new, duplicate, rejected, failed).",
 		}, []string{"result"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "redline_alerts_total", Help: "Alert deliveries about findings by kind (new_critical, sla_breach) and result (sent, failed).",
+		}, []string{"kind", "result"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.ingested, m.uploads,
+	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.ingested, m.uploads, m.alerts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -22,8 +22,13 @@ func (a dashboardAuth) User(r *http.Request) (web.User, bool) {
 	}
 	return web.User{
 		Name:      p.Name,
+		CanRead:   func(product string) bool { return p.Can(product, ActionRead) },
 		CanTriage: func(product string) bool { return p.Can(product, ActionTriage) },
 		CanAccept: func(product string) bool { return p.Can(product, ActionAccept) },
+		// The same checks as the review API: answers and minutes need
+		// upload, decisions approve, on the review's product.
+		CanContribute: func(product string) bool { return p.Can(product, ActionUpload) },
+		CanApprove:    func(product string) bool { return p.Can(product, ActionApprove) },
 	}, true
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redline-sec/redline/internal/finding"
 )
@@ -104,6 +106,65 @@ func likePattern(s string) string {
 	return "%" + strings.ToLower(r.Replace(s)) + "%"
 }
 
+// maxSearchTrigrams is how many of a search text's trigrams the index
+// query uses: the rarest ones, which alone narrow the candidates most.
+// Rarity is counted up to searchRarityCap rows per trigram, which bounds
+// the cost of counting a trigram that nearly every finding holds.
+const (
+	maxSearchTrigrams = 3
+	searchRarityCap   = 20000
+)
+
+// ftsQuery turns a search text of three or more characters into an FTS5
+// query for rows holding its rarest trigrams (each quoted as a term of its
+// own: the index keeps no positions). Rows holding the text hold every
+// trigram of it, so the candidates are a superset; the exact match filters
+// the rest.
+func (d *DB) ftsQuery(ctx context.Context, text string) (string, error) {
+	r := []rune(text)
+	type term struct {
+		q string
+		n int
+	}
+	var terms []term
+	seen := map[string]bool{}
+	for i := 0; i+3 <= len(r); i++ {
+		q := `"` + strings.ReplaceAll(string(r[i:i+3]), `"`, `""`) + `"`
+		if seen[q] {
+			continue
+		}
+		seen[q] = true
+		var n int
+		if err := d.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM findings_fts WHERE findings_fts MATCH ? LIMIT ?) AS c", q, searchRarityCap).Scan(&n); err != nil {
+			return "", fmt.Errorf("search index: %w", err)
+		}
+		if n == 0 { // no finding holds this trigram: nothing matches
+			return q, nil
+		}
+		terms = append(terms, term{q, n})
+	}
+	slices.SortStableFunc(terms, func(a, b term) int { return cmp.Compare(a.n, b.n) })
+	var qs []string
+	for _, t := range terms[:min(len(terms), maxSearchTrigrams)] {
+		qs = append(qs, t.q)
+	}
+	return strings.Join(qs, " "), nil
+}
+
+// SearchIndexed reports whether free-text search uses an index: always on
+// SQLite (FTS5), on PostgreSQL when the pg_trgm extension was available to
+// migration 0006.
+func (d *DB) SearchIndexed(ctx context.Context) (bool, error) {
+	if d.engine != enginePostgres {
+		return true, nil
+	}
+	var n int
+	if err := d.queryRow(ctx, "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'findings_search' AND schemaname = current_schema()").Scan(&n); err != nil {
+		return false, fmt.Errorf("check search index: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Findings returns one page of findings; see Store.
 func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) {
 	limit := q.Limit
@@ -115,6 +176,8 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 	}
 	var where []string
 	var args []any
+	var with string
+	var withArgs []any
 	if q.Product != "" {
 		// A product with a large share of the targets is best found by
 		// walking the (state, severity, id) index and checking the target
@@ -153,6 +216,22 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 			return FindingPage{}, fmt.Errorf("%w: search text longer than 256 bytes", ErrInvalid)
 		}
 		p := likePattern(q.Text)
+		// The search index (migration 0006) narrows the candidates; the
+		// exact match below decides.
+		switch {
+		case d.engine == engineSQLite && utf8.RuneCountInString(q.Text) >= 3:
+			fq, err := d.ftsQuery(ctx, q.Text)
+			if err != nil {
+				return FindingPage{}, fmt.Errorf("list findings: %w", err)
+			}
+			// One index query for every per-state probe below.
+			with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?) "
+			withArgs = []any{fq}
+			where = append(where, "f.id IN hits")
+		case d.engine == enginePostgres:
+			where = append(where, `(lower(f.rule_id) || chr(10) || lower(f.title) || chr(10) || lower(f.package_name) || chr(10) || f.fingerprint) LIKE ?`)
+			args = append(args, p)
+		}
 		where = append(where, `(LOWER(f.rule_id) LIKE ? ESCAPE '\' OR LOWER(f.title) LIKE ? ESCAPE '\' OR LOWER(f.package_name) LIKE ? ESCAPE '\' OR f.fingerprint = ?)`)
 		args = append(args, p, p, p, strings.ToLower(q.Text))
 	}
@@ -182,7 +261,8 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 		parts = append(parts, fmt.Sprintf("SELECT * FROM (SELECT f.id, f.severity FROM findings f WHERE f.state = ?%s ORDER BY f.severity DESC, f.id DESC LIMIT ?) AS s%d", cond, i))
 		idArgs = append(append(append(idArgs, string(st)), args...), limit+1)
 	}
-	rows, err := d.query(ctx, "SELECT id, severity FROM ("+strings.Join(parts, " UNION ALL ")+") AS u ORDER BY severity DESC, id DESC LIMIT ?", append(idArgs, limit+1)...)
+	rows, err := d.query(ctx, with+"SELECT id, severity FROM ("+strings.Join(parts, " UNION ALL ")+") AS u ORDER BY severity DESC, id DESC LIMIT ?",
+		append(append(withArgs, idArgs...), limit+1)...)
 	if err != nil {
 		return FindingPage{}, fmt.Errorf("list findings: %w", err)
 	}

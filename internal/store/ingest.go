@@ -378,6 +378,7 @@ func applyFindings(ctx context.Context, t *tx, s *Scan, targetID, productID, old
 	}
 	res.New = len(fresh)
 	var accepted []*record
+	var critical []int64
 	for _, r := range fresh {
 		id := ids[r.f.Fingerprint]
 		if r.initial == StateAccepted {
@@ -386,7 +387,13 @@ func applyFindings(ctx context.Context, t *tx, s *Scan, targetID, productID, old
 		} else {
 			events = append(events, event{id, "", StateOpen, "first seen in scan " + s.ID})
 			counts.add(productID, r.f.Severity, unix(now), r.risk, 1)
+			if r.f.Severity == finding.SeverityCritical {
+				critical = append(critical, id)
+			}
 		}
+	}
+	if err := queueNewCritical(ctx, t, critical, now); err != nil {
+		return nil, err
 	}
 	for _, r := range accepted {
 		if _, err := t.exec(ctx, `INSERT INTO exceptions (finding_id, owner, reason, created_by, created_at, expires_at)

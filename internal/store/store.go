@@ -48,6 +48,9 @@ type Store interface {
 	// in the future. A move the lifecycle does not allow returns an error
 	// wrapping ErrInvalid; an unknown finding one wrapping ErrNotFound.
 	Transition(ctx context.Context, id int64, c Change) (Finding, error)
+	// ExpiringAcceptances lists the live risk acceptances expiring before
+	// q.Before, soonest first, with owner, reason and expiry.
+	ExpiringAcceptances(ctx context.Context, q ExpiringQuery) (ExpiringList, error)
 	// SweepExpired reopens every accepted finding whose acceptance has
 	// expired and returns how many it reopened.
 	SweepExpired(ctx context.Context) (int, error)
@@ -83,6 +86,9 @@ type Store interface {
 	Identity
 	// Reviews keeps the security architecture reviews.
 	Reviews
+	// Alerts queues and claims the alerts about new critical findings and
+	// SLA breaches.
+	Alerts
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -64,7 +64,7 @@ func benchStore(b *testing.B) *store.DB {
 // findings.
 func BenchmarkPages(b *testing.B) {
 	st := benchStore(b)
-	auth := &testAuth{csrf: "x", users: map[string]User{"sec": {Name: "sec", CanTriage: allow, CanAccept: allow}}}
+	auth := &testAuth{csrf: "x", users: map[string]User{"sec": {Name: "sec", CanRead: allow, CanTriage: allow, CanAccept: allow}}}
 	d := New(Config{Store: st, Auth: auth, Now: func() time.Time { return now }})
 	for _, p := range []struct{ name, path string }{
 		{"overview", "/ui/"},

@@ -100,15 +100,17 @@ func (d *Dashboard) findings(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		return err
 	}
+	product, products, err := d.productScope(ctx, u, fq.Product)
+	if err != nil {
+		return err
+	}
+	fq.Product = product
 	res, err := d.cfg.Store.Findings(ctx, fq)
 	if err != nil {
 		return err
 	}
-	p := &findingsPage{base: d.base(r, u, "Findings"), Text: fq.Text, Findings: res.Findings}
+	p := &findingsPage{base: d.base(r, u, "Findings"), Text: fq.Text, Findings: res.Findings, Products: products}
 	p.Nav = "findings"
-	if p.Products, err = d.productOptions(ctx, fq.Product); err != nil {
-		return err
-	}
 	targets, err := d.cfg.Store.Targets(ctx, fq.Product)
 	if err != nil {
 		return err
@@ -154,17 +156,39 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// productOptions lists the products as choices, "any product" first.
-func (d *Dashboard) productOptions(ctx context.Context, selected string) ([]option, error) {
+// productScope decides which product a page shows for u, who asked for
+// selected ("" for any), and lists the products u may choose, "any
+// product" first for someone who reads them all. Someone who reads only
+// some products and chose none sees the first of them; a product u may
+// not read is not found.
+func (d *Dashboard) productScope(ctx context.Context, u User, selected string) (string, []option, error) {
 	ps, err := d.cfg.Store.Products(ctx)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	out := []option{{Value: "", Label: "Any product"}}
+	all := u.canRead(store.AllProducts)
+	var readable []store.Product
 	for _, p := range ps {
+		if all || u.canRead(p.Name) {
+			readable = append(readable, p)
+		}
+	}
+	switch {
+	case selected != "" && !u.canRead(selected):
+		return "", nil, &pageError{status: http.StatusNotFound, msg: "There is no such product, or you may not see it."}
+	case selected == "" && !all && len(readable) == 0:
+		return "", nil, &pageError{status: http.StatusForbidden, msg: "You may not see any product yet: ask an admin for a role."}
+	case selected == "" && !all:
+		selected = readable[0].Name
+	}
+	var out []option
+	if all {
+		out = append(out, option{Value: "", Label: "Any product"})
+	}
+	for _, p := range readable {
 		out = append(out, option{Value: p.Name, Label: p.Name, Selected: p.Name == selected})
 	}
-	return out, nil
+	return selected, out, nil
 }
 
 type findingPage struct {
@@ -223,6 +247,9 @@ func (d *Dashboard) renderFinding(w http.ResponseWriter, r *http.Request, u User
 	det, err := d.cfg.Store.Finding(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !u.canRead(det.Product) {
+		return store.ErrNotFound
 	}
 	p := &findingPage{base: d.base(r, u, det.RuleID+" on "+det.Target), F: det, Form: form, Problem: problem, Changed: changed}
 	p.Nav = "findings"

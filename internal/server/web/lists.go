@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -20,27 +19,22 @@ type targetsPage struct {
 }
 
 func (d *Dashboard) targets(w http.ResponseWriter, r *http.Request, u User) error {
-	product := r.URL.Query().Get("product")
+	product, products, err := d.productScope(r.Context(), u, r.URL.Query().Get("product"))
+	if err != nil {
+		return err
+	}
 	ts, err := d.cfg.Store.Targets(r.Context(), product)
 	if err != nil {
 		return err
 	}
-	p := &targetsPage{base: d.base(r, u, "Targets"), Targets: ts}
+	p := &targetsPage{base: d.base(r, u, "Targets"), Targets: ts, Products: products}
 	p.Nav = "targets"
-	if p.Products, err = d.productOptions(r.Context(), product); err != nil {
-		return err
-	}
 	d.render(w, r, http.StatusOK, "targets", p)
 	return nil
 }
 
-// Bounds of the expiring-acceptances page.
-const (
-	// maxAcceptedScanned bounds how many accepted findings the page reads.
-	maxAcceptedScanned = 10 * store.MaxPageSize
-	// maxExpiringShown bounds how many it lists.
-	maxExpiringShown = 200
-)
+// maxExpiringShown bounds how many acceptances the expiring page lists.
+const maxExpiringShown = 200
 
 // expiryWindows are the choices of the expiring-acceptances page, in days.
 var expiryWindows = []int{7, 30, 90, 365}
@@ -51,15 +45,13 @@ type exceptionsPage struct {
 	Windows  []option
 	Within   int
 	Expiring []expiring
-	// More counts acceptances in the window that are not listed; Partial
-	// is set when there were too many accepted findings to read them all.
-	More    int
-	Partial bool
+	// More counts acceptances in the window that are not listed.
+	More int
 }
 
-// expiring is an accepted finding and the days left on its acceptance.
+// expiring is a live acceptance, its finding and the days left on it.
 type expiring struct {
-	store.Finding
+	store.ExpiringAcceptance
 	DaysLeft int
 }
 
@@ -74,49 +66,24 @@ func (d *Dashboard) exceptions(w http.ResponseWriter, r *http.Request, u User) e
 		}
 		within = n
 	}
-	now := d.cfg.Now().UTC()
-	limit := now.AddDate(0, 0, within)
-	p := &exceptionsPage{base: d.base(r, u, "Acceptances expiring soon"), Within: within}
-	p.Nav = "exceptions"
-	var err error
-	if p.Products, err = d.productOptions(ctx, q.Get("product")); err != nil {
+	product, products, err := d.productScope(ctx, u, q.Get("product"))
+	if err != nil {
 		return err
 	}
+	now := d.cfg.Now().UTC()
+	list, err := d.cfg.Store.ExpiringAcceptances(ctx, store.ExpiringQuery{Product: product, Before: now.AddDate(0, 0, within), Limit: maxExpiringShown})
+	if err != nil {
+		return err
+	}
+	p := &exceptionsPage{base: d.base(r, u, "Acceptances expiring soon"), Within: within, Products: products,
+		More: list.Total - len(list.Acceptances)}
+	p.Nav = "exceptions"
 	for _, n := range expiryWindows {
 		p.Windows = append(p.Windows, option{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " days", Selected: n == within})
 	}
-	fq := store.FindingQuery{Product: q.Get("product"), States: []store.State{store.StateAccepted}, Limit: store.MaxPageSize}
-	scanned := 0
-	for {
-		page, err := d.cfg.Store.Findings(ctx, fq)
-		if err != nil {
-			return err
-		}
-		scanned += len(page.Findings)
-		for _, f := range page.Findings {
-			if f.AcceptedUntil != nil && f.AcceptedUntil.Before(limit) {
-				left := int(f.AcceptedUntil.Sub(now).Hours() / 24)
-				p.Expiring = append(p.Expiring, expiring{Finding: f, DaysLeft: max(left, 0)})
-			}
-		}
-		if page.Next == "" {
-			break
-		}
-		if scanned >= maxAcceptedScanned {
-			p.Partial = true
-			break
-		}
-		fq.Cursor = page.Next
-	}
-	slices.SortFunc(p.Expiring, func(a, b expiring) int {
-		if c := a.AcceptedUntil.Compare(*b.AcceptedUntil); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	if len(p.Expiring) > maxExpiringShown {
-		p.More = len(p.Expiring) - maxExpiringShown
-		p.Expiring = p.Expiring[:maxExpiringShown]
+	for _, a := range list.Acceptances {
+		left := int(a.Exception.ExpiresAt.Sub(now).Hours() / 24)
+		p.Expiring = append(p.Expiring, expiring{ExpiringAcceptance: a, DaysLeft: max(left, 0)})
 	}
 	d.render(w, r, http.StatusOK, "exceptions", p)
 	return nil
@@ -133,17 +100,17 @@ type blockedPage struct {
 }
 
 func (d *Dashboard) blocked(w http.ResponseWriter, r *http.Request, u User) error {
-	product := r.URL.Query().Get("product")
+	product, products, err := d.productScope(r.Context(), u, r.URL.Query().Get("product"))
+	if err != nil {
+		return err
+	}
 	since := d.cfg.Now().UTC().AddDate(0, 0, -overviewDays)
 	bb, err := d.cfg.Store.BlockedBuilds(r.Context(), store.BlockedQuery{Product: product, Since: since, Limit: blockedShown})
 	if err != nil {
 		return err
 	}
-	p := &blockedPage{base: d.base(r, u, "Blocked builds"), Builds: bb, Since: since}
+	p := &blockedPage{base: d.base(r, u, "Blocked builds"), Builds: bb, Since: since, Products: products}
 	p.Nav = "blocked"
-	if p.Products, err = d.productOptions(r.Context(), product); err != nil {
-		return err
-	}
 	d.render(w, r, http.StatusOK, "blocked", p)
 	return nil
 }

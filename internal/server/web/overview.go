@@ -23,6 +23,8 @@ type overviewPage struct {
 	base
 	Product  string
 	Products []store.Product
+	// AnyProduct is true when the person may see every product together.
+	AnyProduct bool
 	// Since is the first and Through the last UTC day of the period.
 	Since, Through time.Time
 	SLA            store.SLA
@@ -74,11 +76,21 @@ type severityTile struct {
 
 func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, u User) error {
 	ctx := r.Context()
-	product := r.URL.Query().Get("product")
-	products, err := d.cfg.Store.Products(ctx)
+	product, options, err := d.productScope(ctx, u, r.URL.Query().Get("product"))
 	if err != nil {
 		return err
 	}
+	all, err := d.cfg.Store.Products(ctx)
+	if err != nil {
+		return err
+	}
+	var products []store.Product
+	for _, p := range all {
+		if u.canRead(p.Name) {
+			products = append(products, p)
+		}
+	}
+	anyProduct := len(options) > 0 && options[0].Value == ""
 	// The period is whole UTC days, today included.
 	until := d.cfg.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	rep, err := d.cfg.Store.KPIs(ctx, store.KPIQuery{
@@ -88,7 +100,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		return err
 	}
-	p := &overviewPage{base: d.base(r, u, "Security overview"), Product: product, Products: products,
+	p := &overviewPage{base: d.base(r, u, "Security overview"), Product: product, Products: products, AnyProduct: anyProduct,
 		Since: rep.Since, Through: rep.Until.AddDate(0, 0, -1), SLA: rep.SLA}
 	p.Nav = "overview"
 	var ok bool

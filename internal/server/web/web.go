@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redline-sec/redline/internal/design/review"
 	"github.com/redline-sec/redline/internal/store"
 )
 
@@ -58,16 +60,31 @@ type Auth interface {
 type User struct {
 	// Name identifies the person in the audit log and a finding's history.
 	Name string
+	// CanRead reports whether the person may see the findings, targets
+	// and KPIs of a product; CanRead(store.AllProducts) is true for
+	// someone who reads every product. Nil allows nothing.
+	CanRead func(product string) bool
 	// CanTriage reports whether the person may move findings of a product
 	// between open, in triage and false positive. Nil allows nothing.
 	CanTriage func(product string) bool
 	// CanAccept reports whether the person may accept the risk of findings
 	// of a product. Nil allows nothing.
 	CanAccept func(product string) bool
+	// CanContribute reports whether the person may answer checklist items
+	// and add minutes to reviews of a product. Nil allows nothing.
+	CanContribute func(product string) bool
+	// CanApprove reports whether the person may approve or reject reviews
+	// of a product (the security role). Nil allows nothing.
+	CanApprove func(product string) bool
 }
 
+func (u User) canRead(product string) bool   { return u.CanRead != nil && u.CanRead(product) }
 func (u User) canTriage(product string) bool { return u.CanTriage != nil && u.CanTriage(product) }
 func (u User) canAccept(product string) bool { return u.CanAccept != nil && u.CanAccept(product) }
+func (u User) canContribute(product string) bool {
+	return u.CanContribute != nil && u.CanContribute(product)
+}
+func (u User) canApprove(product string) bool { return u.CanApprove != nil && u.CanApprove(product) }
 
 // Config configures the dashboard.
 type Config struct {
@@ -82,6 +99,9 @@ type Config struct {
 	// Now is the clock of the pages (expiry windows, form defaults);
 	// time.Now when nil.
 	Now func() time.Time
+	// ReviewDecided, when set, is told of each review approved or
+	// rejected on the dashboard (the server sends it to the review webhook).
+	ReviewDecided func(ctx context.Context, rv *review.Review, a review.Action)
 }
 
 // Dashboard serves the web pages. Make one with New.
@@ -113,6 +133,7 @@ func New(cfg Config) *Dashboard {
 	d.mux.Handle("GET "+Prefix+"targets", d.page(d.targets))
 	d.mux.Handle("GET "+Prefix+"exceptions", d.page(d.exceptions))
 	d.mux.Handle("GET "+Prefix+"blocked", d.page(d.blocked))
+	d.reviewRoutes()
 	d.mux.Handle(Prefix, d.page(func(http.ResponseWriter, *http.Request, User) error {
 		return &pageError{status: http.StatusNotFound, msg: "There is no such page."}
 	}))
@@ -235,12 +256,12 @@ func (d *Dashboard) render(w http.ResponseWriter, _ *http.Request, status int, n
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"overview", "findings", "finding", "targets", "exceptions", "blocked", "error"}
+var pageNames = []string{"overview", "findings", "finding", "targets", "exceptions", "blocked", "error", "reviews", "review"}
 
 func mustParsePages() map[string]*template.Template {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, n := range pageNames {
-		pages[n] = template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html"))
+		pages[n] = template.Must(template.New(n).Funcs(funcs).Funcs(reviewFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html"))
 	}
 	return pages
 }

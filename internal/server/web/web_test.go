@@ -116,9 +116,13 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.auth = &testAuth{csrf: "csrf-secret", users: map[string]User{
-		"sec":    {Name: "sec@example.com", CanTriage: allow, CanAccept: allow},
-		"dev":    {Name: "dev@example.com", CanTriage: allow},
-		"viewer": {Name: "viewer@example.com"},
+		"sec":    {Name: "sec@example.com", CanRead: allow, CanTriage: allow, CanAccept: allow},
+		"dev":    {Name: "dev@example.com", CanRead: allow, CanTriage: allow},
+		"viewer": {Name: "viewer@example.com", CanRead: allow},
+		// A viewer of payments only.
+		"pay": {Name: "pay@example.com", CanRead: func(p string) bool { return p == "payments" },
+			CanTriage: func(p string) bool { return p == "payments" }},
+		"nobody": {Name: "nobody@example.com"},
 	}}
 	f.dash = New(Config{Store: st, Auth: f.auth, Now: func() time.Time { return now }})
 	return f
@@ -383,5 +387,53 @@ func TestFindingsManyTargets(t *testing.T) {
 	// One product's targets are still few enough to list.
 	if _, body := f.do(t, "GET", "/ui/findings?product=shop", "viewer", nil); !strings.Contains(body, `<select id="f-target"`) {
 		t.Fatal("target choices of one product")
+	}
+}
+
+// TestProductScope checks that a person who reads one product sees
+// nothing of another: not its findings, targets, KPIs, acceptances or
+// blocked builds.
+func TestProductScope(t *testing.T) {
+	f := newFixture(t)
+	id := func(rule string) string { return fmt.Sprint(f.ids[rule]) }
+	// GO-1..3 and build-1/2 belong to shop; GO-4 and api-1 to payments.
+	shop := []string{"GO-1", "GO-2", "GO-3", "registry.example/shop/web:1.0", "build-1", `value="shop"`}
+	cases := []struct {
+		name, path, user string
+		status           int
+		want, not        []string
+	}{
+		{"overview", "/ui/", "pay", 200, []string{`id="open-total">0<`, `id="builds-blocked">0<`, `value="payments" selected`},
+			[]string{`id="open-total">2<`, "All products", `value="shop"`}},
+		{"overview of the other product", "/ui/?product=shop", "pay", 404, nil, []string{"GO-1"}},
+		{"findings", "/ui/findings", "pay", 200, []string{"GO-4"}, append([]string{"Any product"}, shop...)},
+		{"findings of the other product", "/ui/findings?product=shop", "pay", 404, nil, shop},
+		{"search across products", "/ui/findings?q=alpha", "pay", 200, nil, shop},
+		{"target of the other product", "/ui/findings?target=1", "pay", 200, nil, shop},
+		{"finding of the other product", "/ui/findings/" + id("GO-1"), "pay", 404, nil, []string{"CVE-2026-GO-1"}},
+		{"own finding", "/ui/findings/" + id("GO-4"), "pay", 200, []string{"GO-4", `id="triage-form"`}, nil},
+		{"targets", "/ui/targets", "pay", 200, []string{"api-1"}, shop},
+		{"exceptions", "/ui/exceptions", "pay", 200, []string{"GO-4", "pay-team", "not reachable"}, shop},
+		{"blocked", "/ui/blocked", "pay", 200, nil, shop},
+		{"no product at all", "/ui/findings", "nobody", 403, []string{"ask an admin"}, shop},
+		{"global viewer", "/ui/findings", "viewer", 200, []string{"Any product", "GO-1", "GO-4"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, body := f.do(t, "GET", c.path, c.user, nil)
+			if res.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, c.status, body)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("missing %q", w)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(body, n) {
+					t.Errorf("shows %q", n)
+				}
+			}
+		})
 	}
 }

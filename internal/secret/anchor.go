@@ -142,8 +142,9 @@ func (a *anchor) start(content []byte, hit, floor int) int {
 	for i := len(a.runs) - 1; i >= 0; i-- {
 		r := a.runs[i]
 		for n := 0; n < r.max && pos > floor; n++ {
+			// An invalid byte reads as U+FFFD, as the regexp engine reads it.
 			c, size := utf8.DecodeLastRune(content[floor:pos])
-			if c == utf8.RuneError && size <= 1 || !inClass(r.class, c) {
+			if !inClass(r.class, c) {
 				break
 			}
 			pos -= size

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -248,4 +249,39 @@ func randomToken(rnd *rand.Rand, n int) string {
 		b[i] = chars[rnd.IntN(len(chars))]
 	}
 	return string(b)
+}
+
+// TestAnchorFindSameAsRegexp compares anchor.find with the whole regexp's
+// FindAllSubmatchIndex, match starts included, on inputs with invalid
+// UTF-8, runs of two classes and hits inside earlier matches.
+func TestAnchorFindSameAsRegexp(t *testing.T) {
+	for _, tt := range []struct {
+		expr     string
+		keywords []string
+		inputs   []string
+	}{
+		{`[^"]{0,5}?tok_([a-z]{4})`, []string{"tok_"}, []string{
+			"\xffab tok_abcd", "x\"y tok_abcd tok_efgh", "tok_tok_abcd", "\xff\xfe\xfdtok_zzzz",
+		}},
+		{`[a-z]{0,3}?[\w.-]{0,4}?(?:key|token)\s*=\s*([0-9a-f]{6})`, []string{"key", "token"}, []string{
+			"abc.de_key = 00ff00", "my.api.key=abcdef token = 123456", "xxxxxxxxkey=abcdef", "key=zz key =\n010203",
+		}},
+	} {
+		a := anchorOf(tt.expr, tt.keywords)
+		if a == nil {
+			t.Fatalf("%q: no anchored form", tt.expr)
+		}
+		whole := regexp.MustCompile(tt.expr)
+		ac := newMatcher(tt.keywords)
+		for _, in := range tt.inputs {
+			content := []byte(in)
+			var hits []int
+			ac.scan(content, func(kw, end int) { hits = append(hits, end-ac.lengths[kw]) })
+			slices.Sort(hits)
+			got, want := a.find(content, hits), whole.FindAllSubmatchIndex(content, -1)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%q on %q: anchored %v, whole %v", tt.expr, in, got, want)
+			}
+		}
+	}
 }

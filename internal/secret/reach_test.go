@@ -285,3 +285,36 @@ func TestAnchorFindSameAsRegexp(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastPathsSameAsWholeFile checks on arbitrary content that the
+// anchored and windowed rules find what a whole-file run finds.
+func FuzzFastPathsSameAsWholeFile(f *testing.F) {
+	fast, err := ParseGitleaksConfig("fast.toml", []byte(windowedRules))
+	if err != nil {
+		f.Fatal(err)
+	}
+	whole, err := ParseGitleaksConfig("whole.toml", []byte(windowedRules))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, r := range whole.Rules() {
+		r.windowed, r.anchor = false, nil
+	}
+	fd, wd := NewDetector(fast), NewDetector(whole)
+	for _, s := range []string{"x.acme = 'k3v9q2m7x4p8z1w6'\n", "my_BRV_KEY:\n zzabcd", "zt_abcdefghij0123456789\n", "\xffbravo: 12345678", "delta_abcd"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		for _, binary := range []bool{false, true} {
+			var got, want []Match
+			if binary {
+				got, want = fd.DetectBinary("f", content), wd.DetectBinary("f", content)
+			} else {
+				got, want = fd.Detect("f", content), wd.Detect("f", content)
+			}
+			if g, w := describe(got), describe(want); !slices.Equal(g, w) {
+				t.Fatalf("binary=%v: fast %q, whole file %q", binary, g, w)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -60,6 +61,35 @@ func TestKMSUnreachable(t *testing.T) {
 	defer hang.Close()
 	defer close(stall)
 
+	// A TCP listener that accepts and never says a word: a stall for a TLS
+	// client too (an HTTP test server answers a TLS hello at once with
+	// "HTTP response to HTTPS client").
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	var held []net.Conn
+	var heldMu sync.Mutex
+	go func() {
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			heldMu.Lock()
+			held = append(held, c)
+			heldMu.Unlock()
+		}
+	}()
+	defer func() {
+		heldMu.Lock()
+		defer heldMu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+
 	closed := closedAddr(t)
 	for _, tc := range []struct {
 		name string
@@ -71,7 +101,7 @@ func TestKMSUnreachable(t *testing.T) {
 		{"vault no address", "hashivault://redline", map[string]string{"VAULT_ADDR": "", "BAO_ADDR": "", "VAULT_TOKEN": "t"}},
 		{"aws endpoint refused", "awskms://" + strings.TrimPrefix(closed, "http://") + "/alias/redline", map[string]string{
 			"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_EC2_METADATA_DISABLED": "true"}},
-		{"aws endpoint stalls", "awskms://" + strings.TrimPrefix(hang.URL, "http://") + "/alias/redline", map[string]string{
+		{"aws endpoint stalls", "awskms://" + mute.Addr().String() + "/alias/redline", map[string]string{
 			"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_EC2_METADATA_DISABLED": "true"}},
 		{"aws no credentials", "awskms:///alias/redline", map[string]string{"AWS_REGION": "us-east-1", "HOME": t.TempDir(), "AWS_EC2_METADATA_DISABLED": "true"}},
 		{"gcp no credentials", "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k", map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": "", "HOME": t.TempDir()}},

@@ -83,29 +83,24 @@ func e2eArtifacts(t *testing.T) string {
 	return dir
 }
 
-// TestDashboardEndToEnd drives the dashboard in a real headless Chromium
-// against a real server on a loopback listener with a SQLite store: sign in
-// through the OIDC provider, see an empty overview, upload a scan through
-// the API with a token, see the numbers change, open the critical finding,
-// accept its risk with a reason and an expiry, and see its state change.
-func TestDashboardEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end browser test skipped in -short mode")
-	}
-	chromium := chromiumPath(t)
+// e2eServer starts a real server on a loopback listener with a SQLite
+// store, signing people in through the in-process OIDC provider as user
+// (group "appsec" maps to the security role), and returns the store, the
+// base URL and a token with scopes. Everything stops when the test ends.
+func e2eServer(t *testing.T, user oidctest.User, scopes ...string) (*store.DB, string, string) {
+	t.Helper()
 	ctx := context.Background()
-
 	st, err := store.OpenSQLite(ctx, t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	upload, _, err := st.CreateToken(ctx, store.NewToken{Name: "ci", Scopes: []string{store.ScopeUpload}, CreatedBy: "test"})
+	t.Cleanup(func() { st.Close() })
+	token, _, err := st.CreateToken(ctx, store.NewToken{Name: "ci", Scopes: scopes, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := oidctest.New(t)
-	issuer.SetUser(oidctest.User{Subject: "alice-1", Email: "alice@example.com", Name: "Alice", EmailVerified: true, Groups: []string{"appsec"}})
+	issuer.SetUser(user)
 	roles, err := server.ParseRoleMap("appsec=security")
 	if err != nil {
 		t.Fatal(err)
@@ -123,25 +118,32 @@ func TestDashboardEndToEnd(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
 	go func() { runErr <- srv.Run(runCtx, l) }()
-	defer func() {
+	t.Cleanup(func() {
 		stop()
 		if err := <-runErr; err != nil {
 			t.Errorf("server: %v", err)
 		}
-	}()
+	})
+	return st, base, token
+}
 
+// e2eBrowser starts a headless Chromium whose whole session is bounded to
+// three minutes and ends with the test. do runs actions and fails the test
+// on an error, naming the step; text returns the trimmed text of the first
+// element matching a CSS selector.
+func e2eBrowser(t *testing.T, chromium string) (context.Context, func(step string, actions ...chromedp.Action[chromedp.Void]), func(sel string) string) {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.Headless, chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 1600))
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox)
 	}
-	// The whole browser session is bounded; the browser ends with it.
-	limited, cancelLimit := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancelLimit()
+	limited, cancelLimit := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancelLimit)
 	actx, cancelAlloc := chromedp.NewExecAllocator(limited, opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(bctx, actions...); err != nil {
@@ -156,6 +158,24 @@ func TestDashboardEndToEnd(t *testing.T) {
 		}
 		return strings.TrimSpace(s)
 	}
+	return bctx, do, text
+}
+
+// TestDashboardEndToEnd drives the dashboard in a real headless Chromium
+// against a real server on a loopback listener with a SQLite store: sign in
+// through the OIDC provider, see an empty overview, upload a scan through
+// the API with a token, see the numbers change, open the critical finding,
+// accept its risk with a reason and an expiry, and see its state change.
+func TestDashboardEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end browser test skipped in -short mode")
+	}
+	chromium := chromiumPath(t)
+	ctx := context.Background()
+
+	st, base, upload := e2eServer(t, oidctest.User{Subject: "alice-1", Email: "alice@example.com", Name: "Alice",
+		EmailVerified: true, Groups: []string{"appsec"}}, store.ScopeUpload)
+	bctx, do, text := e2eBrowser(t, chromium)
 	// unlabeled fails the test when a form control of the page has no
 	// label or an image no accessible name.
 	unlabeled := func() {

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,40 +68,8 @@ func TestReviewApprovalEndToEnd(t *testing.T) {
 	chromium := chromiumPath(t)
 	ctx := context.Background()
 
-	st, err := store.OpenSQLite(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	upload, _, err := st.CreateToken(ctx, store.NewToken{Name: "ci", Scopes: []string{store.ScopeRead, store.ScopeUpload}, CreatedBy: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer := oidctest.New(t)
-	issuer.SetUser(oidctest.User{Subject: "sam-1", Email: "sam@example.com", Name: "Sam", EmailVerified: true, Groups: []string{"appsec"}})
-	roles, err := server.ParseRoleMap("appsec=security")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + l.Addr().String()
-	srv, err := server.New(server.Config{Store: st, DevCookies: true, OIDC: &server.OIDCConfig{Issuer: issuer.URL, ClientID: issuer.ClientID,
-		ClientSecret: issuer.ClientSecret, RedirectURL: base + "/auth/callback", RoleClaim: "groups", RoleMap: roles}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(runCtx, l) }()
-	defer func() {
-		stop()
-		if err := <-runErr; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	}()
+	st, base, upload := e2eServer(t, oidctest.User{Subject: "sam-1", Email: "sam@example.com", Name: "Sam",
+		EmailVerified: true, Groups: []string{"appsec"}}, store.ScopeRead, store.ScopeUpload)
 
 	// CI submits the model; the gate blocks until someone signs off.
 	m, y := approvableModel(t)
@@ -129,31 +96,7 @@ func TestReviewApprovalEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.Headless, chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 1600))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	limited, cancelLimit := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancelLimit()
-	actx, cancelAlloc := chromedp.NewExecAllocator(limited, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	bctx, do, text := e2eBrowser(t, chromium)
 
 	// Sign in on the review list and open the review.
 	do("reviews", chromedp.Navigate(base+"/ui/reviews"), chromedp.WaitVisible(chromedp.CSS("#reviews")))

@@ -60,13 +60,15 @@ and REDLINE_TOKEN (preferred for the token).`,
 	return cmd
 }
 
-type reviewSubmitOptions struct {
+// reviewModelOptions are the flags of the commands that name a product
+// release and read a model: submit and gate.
+type reviewModelOptions struct {
 	product, release, includeRoot string
 	asJSON                        bool
 }
 
 func newReviewSubmitCmd(g *globals, cf *clientFlags) *cobra.Command {
-	var o reviewSubmitOptions
+	var o reviewModelOptions
 	cmd := &cobra.Command{
 		Use:   "submit MODEL",
 		Short: "Submit an architecture model for review (or find the review it is already under)",
@@ -410,13 +412,8 @@ func newReviewRejectCmd(g *globals, cf *clientFlags) *cobra.Command {
 	return cmd
 }
 
-type reviewGateOptions struct {
-	product, release, includeRoot string
-	asJSON                        bool
-}
-
 func newReviewGateCmd(g *globals, cf *clientFlags) *cobra.Command {
-	var o reviewGateOptions
+	var o reviewModelOptions
 	cmd := &cobra.Command{
 		Use:   "gate --product P --release R [MODEL]",
 		Short: "Exit 0 only if the current model has an approved security review (for CI)",

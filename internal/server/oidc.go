@@ -192,16 +192,26 @@ func safeReturn(v string) string {
 	return v
 }
 
-// login starts a sign-in: it sends the browser to the provider with a
-// fresh state, nonce and PKCE challenge, kept in the login cookie.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+// startSignInStep begins both steps of a sign-in: nothing is cached, OIDC
+// must be configured, and the address must be within its rate limit. It
+// answers the request itself and returns false when the step must stop.
+func (s *Server) startSignInStep(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Cache-Control", "no-store")
 	if s.oidc == nil {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "sign-in with OIDC is not configured on this server"})
-		return
+		return false
 	}
 	if !s.signIn.byAddr.allow(remoteHost(r), time.Now()) {
 		s.signInFailed(w, r, "", http.StatusTooManyRequests, "too many sign-in attempts from this address")
+		return false
+	}
+	return true
+}
+
+// login starts a sign-in: it sends the browser to the provider with a
+// fresh state, nonce and PKCE challenge, kept in the login cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.startSignInStep(w, r) {
 		return
 	}
 	oc, _, err := s.oidc.discover(r.Context())
@@ -246,13 +256,7 @@ func verified(v any) bool {
 // (signature, issuer, audience, expiry) and its nonce, records the user and
 // its claim-mapped roles, and starts a session.
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if s.oidc == nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "sign-in with OIDC is not configured on this server"})
-		return
-	}
-	if !s.signIn.byAddr.allow(remoteHost(r), time.Now()) {
-		s.signInFailed(w, r, "", http.StatusTooManyRequests, "too many sign-in attempts from this address")
+	if !s.startSignInStep(w, r) {
 		return
 	}
 	s.setCookie(w, s.loginCookie(), "", -1) // one use

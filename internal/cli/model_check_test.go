@@ -45,7 +45,7 @@ func TestModelCheck(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if doc.Target.Kind != "model" || doc.Target.Name != "shop" || !strings.HasPrefix(doc.Target.Digest, "sha256:") {
+	if doc.Target.Kind != "model" || doc.Target.Name != "shop@1.0" || !strings.HasPrefix(doc.Target.Digest, "sha256:") {
 		t.Errorf("target %+v", doc.Target)
 	}
 	rules := map[string]bool{}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,55 @@ func TestReviewSecurityUserApproves(t *testing.T) {
 	rv, err := ts.store.Review(context.Background(), 1)
 	if err != nil || rv.Decisions[len(rv.Decisions)-1].Actor != "alice@example.com" {
 		t.Fatalf("decision: %+v %v", rv.Decisions, err)
+	}
+}
+
+// TestReviewReleasesKeepTheirRisks: each release's model is its own
+// target, so submitting an older release again does not mark the newer
+// release's design risks fixed, and a risk keeps its fingerprint from one
+// release to the next.
+func TestReviewReleasesKeepTheirRisks(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	v1 := reviewModelYAML(t)
+	next := strings.Replace(strings.Replace(v1, `release: "2026.12"`, `release: "2027.03"`, 1), "    sandbox: gvisor\n", "", 1)
+	again := strings.Replace(v1, "owner: team-shop", "owner: team-shop-platform", 1)
+	if next == v1 || again == v1 {
+		t.Fatal("test models did not change")
+	}
+	open := func() map[string]map[string]string { // target -> fingerprint -> rule
+		t.Helper()
+		page, err := ts.store.Findings(context.Background(), store.FindingQuery{Product: "shop", States: []store.State{store.StateOpen}, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]map[string]string{}
+		for _, f := range page.Findings {
+			if out[f.Target] == nil {
+				out[f.Target] = map[string]string{}
+			}
+			out[f.Target][f.Fingerprint] = f.RuleID
+		}
+		return out
+	}
+	for i, yml := range []string{v1, next} {
+		if code, body := ts.request(t, "POST", "/api/v1/reviews", ts.admin, "application/json", submitBody(t, yml)); code != http.StatusCreated {
+			t.Fatalf("submit %d: %d %s", i, code, body)
+		}
+	}
+	before := open()
+	older, newer := before["shop@2026.12"], before["shop@2027.03"]
+	if len(older) == 0 || len(newer) <= len(older) || len(before) != 2 {
+		t.Fatalf("open design risks per target: %v", before)
+	}
+	for fp, rule := range older {
+		if newer[fp] != rule {
+			t.Errorf("risk %s (%s) of 2026.12 has another fingerprint in 2027.03", fp, rule)
+		}
+	}
+	if code, body := ts.request(t, "POST", "/api/v1/reviews", ts.admin, "application/json", submitBody(t, again)); code != http.StatusCreated {
+		t.Fatalf("resubmit 2026.12: %d %s", code, body)
+	}
+	if after := open(); !reflect.DeepEqual(after, before) {
+		t.Errorf("open design risks changed when the older release was submitted again:\nbefore %v\nafter  %v", before, after)
 	}
 }

@@ -120,7 +120,7 @@ func CheckGraph(ctx context.Context, g *model.Graph, opts Options) (*Result, err
 	m := g.Model
 	x := &evalCtx{g: g, m: m, params: params, exPos: make(map[string]model.Pos)}
 	res := &Result{
-		Target:   finding.Target{Kind: TargetKind, Name: m.Metadata.Product, Digest: m.Hash()},
+		Target:   finding.Target{Kind: TargetKind, Name: targetName(m.Metadata.Product, m.Metadata.Release), Digest: m.Hash()},
 		Standard: opts.Standard,
 		Rules:    rules,
 	}
@@ -193,17 +193,29 @@ func (x *evalCtx) finding(r *Rule, res *Result, element, detail string) finding.
 	if r.RedLine {
 		f.Mappings["red-line"] = []string{cmpOr(res.Standard, "true")}
 	}
-	f.Fingerprint = fingerprint(&f)
+	f.Fingerprint = fingerprint(&f, x.m.Metadata.Product)
 	return f
 }
 
+// targetName names the model of one release of a product as a finding
+// target: "shop@2026.03". Each release is its own target, so a review of
+// one release never marks another release's risks fixed; a model without a
+// release is named by its product alone.
+func targetName(product, release string) string {
+	if release == "" {
+		return product
+	}
+	return product + "@" + release
+}
+
 // fingerprint identifies a design risk by rule, product and element: the
-// file and line the element is written at are left out, so a risk keeps its
-// identity when the model is reformatted or split into includes.
-func fingerprint(f *finding.Finding) string {
+// release, and the file and line the element is written at, are left out,
+// so a risk keeps its identity from release to release and when the model
+// is reformatted or split into includes.
+func fingerprint(f *finding.Finding, product string) string {
 	id := finding.Finding{
 		Kind: f.Kind, RuleID: f.RuleID,
-		Target:   finding.Target{Kind: f.Target.Kind, Name: f.Target.Name},
+		Target:   finding.Target{Kind: f.Target.Kind, Name: product},
 		Location: finding.Location{Object: f.Location.Object},
 	}
 	return id.ComputeFingerprint()

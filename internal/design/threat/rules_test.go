@@ -410,7 +410,7 @@ func TestFindingShape(t *testing.T) {
 	if f == nil {
 		t.Fatal("RL-GW-003 did not fire")
 	}
-	if f.Kind != "design" || f.Target.Kind != "model" || f.Target.Name != "shop" || !strings.HasPrefix(f.Target.Digest, "sha256:") {
+	if f.Kind != "design" || f.Target.Kind != "model" || f.Target.Name != "shop@"+m.Metadata.Release || !strings.HasPrefix(f.Target.Digest, "sha256:") {
 		t.Errorf("kind/target: %+v %+v", f.Kind, f.Target)
 	}
 	if f.Location.Path != "m.yaml" || f.Location.Line != 40 || f.Location.Object != "component/edge" {
@@ -428,6 +428,23 @@ func TestFindingShape(t *testing.T) {
 	for _, g := range res2.Findings {
 		if g.RuleID == "RL-GW-003" && g.Fingerprint != f.Fingerprint {
 			t.Errorf("fingerprint changed when the element moved: %s != %s", g.Fingerprint, f.Fingerprint)
+		}
+	}
+	// Each release is its own target, and the risk keeps its fingerprint
+	// from release to release; another product's risk does not share it.
+	first := res.Target.Name
+	m.Metadata.Release = "2027.01"
+	res3 := check(t, m, Options{})
+	if res3.Target.Name != "shop@2027.01" {
+		t.Errorf("target of the next release: %q", res3.Target.Name)
+	}
+	m.Metadata.Product = "till"
+	res4 := check(t, m, Options{})
+	for _, r := range []*Result{res3, res4} {
+		for _, g := range r.Findings {
+			if g.RuleID == "RL-GW-003" && (g.Fingerprint == f.Fingerprint) != (r == res3) {
+				t.Errorf("%s: fingerprint %s vs %s of %s", r.Target.Name, g.Fingerprint, f.Fingerprint, first)
+			}
 		}
 	}
 }

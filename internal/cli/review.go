@@ -27,10 +27,12 @@ server (see 'redline server').
 A review binds to the product and release of an architecture model
 (metadata.product, metadata.release), to the model's content hash and to
 the standard it is checked against. 'submit' sends the resolved model; the
-server runs the threat check itself under the built-in standard the model
-pins, and opens a review in state draft with a requirement checklist: one
-item per rule of the standard that applies to the model, and generic items
-(data-flow diagram, data classification, penetration test, tenant tests…).
+server runs the threat check itself under the standard the model pins
+(built-in, or published with 'redline standard publish'), and opens a
+review in state draft with a requirement checklist: one item per rule of
+the standard that applies to the model, and the standard's generic items
+(by default: data-flow diagram, data classification, penetration test,
+tenant tests…).
 Answering an item or adding minutes moves the review in_review.
 
 Approval needs the security role on the product (or an admin token), zero

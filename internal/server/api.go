@@ -76,7 +76,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/tokens", store.ScopeAdmin, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", store.ScopeAdmin, s.revokeToken},
 		{"GET", "/api/v1/audit", store.ScopeAdmin, s.audit},
-	}, slices.Concat(s.reviewRoutes(), s.userRoutes())...)
+	}, slices.Concat(s.reviewRoutes(), s.userRoutes(), s.standardRoutes())...)
 }
 
 func (s *Server) routes() {

@@ -38,8 +38,8 @@ func (s *Server) reviewRoutes() []route {
 // SubmitReviewRequest is the body of POST /api/v1/reviews: the resolved
 // architecture model (includes merged) as YAML, as `redline model` writes
 // it. The server validates the model and runs the threat check itself
-// under the built-in standard the model pins; it does not take findings
-// from the client.
+// under the standard the model pins (built-in, or published on this server
+// with POST /api/v1/standards); it does not take findings from the client.
 type SubmitReviewRequest struct {
 	Model string `json:"model"`
 }
@@ -95,7 +95,7 @@ func (s *Server) submitReview(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := needOn(c, product, ActionUpload); err != nil {
 		return err
 	}
-	std, err := builtinStandard(m.Metadata.Standard)
+	std, err := s.reviewStandard(r.Context(), m.Metadata.Standard)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) submitReview(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	sub := review.Submission{Model: m, ModelYAML: yml, Standard: std.Ref(), StandardHash: std.Hash(), RedLineRules: std.RedLines,
+	sub := review.Submission{Model: m, ModelYAML: yml, Standard: std.Ref(), StandardHash: std.Hash(), RedLineRules: std.RedLines, Checklist: std.ChecklistItems(),
 		Result: res, By: c.actor(), At: now}
 	var superseded *review.Review
 	rv, created, err := s.store.SubmitReview(r.Context(), product, release, func(cur *review.Review) (*review.Review, error) {
@@ -145,24 +145,18 @@ func (s *Server) submitReview(w http.ResponseWriter, r *http.Request, c *call) e
 	return nil
 }
 
-// builtinStandard finds the built-in standard a model pins; the server
-// reads no standard files.
-func builtinStandard(ref string) (*standard.Standard, error) {
+// reviewStandard finds the standard a model pins: a built-in one, else a
+// version published on this server (findStandard, standards.go).
+func (s *Server) reviewStandard(ctx context.Context, ref string) (*standard.Standard, error) {
 	if ref == "" {
 		ref = standard.DefaultRef
 	}
-	all, err := standard.Builtin()
-	if err != nil {
-		return nil, err
+	st, err := s.findStandard(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errorf(http.StatusBadRequest, "the model is reviewed against %s, which this server does not have: "+
+			"neither built-in nor published (GET /api/v1/standards lists them; redline standard publish FILE --server URL adds one)", ref)
 	}
-	var names []string
-	for _, st := range all {
-		if st.Ref() == ref {
-			return st, nil
-		}
-		names = append(names, st.Ref())
-	}
-	return nil, errorf(http.StatusBadRequest, "the model is reviewed against %s, which this server does not have (built-in: %s)", ref, strings.Join(names, ", "))
+	return st, err
 }
 
 // ingestDesignRisks records a check's findings as a scan of the model.

@@ -89,6 +89,8 @@ type Store interface {
 	// Alerts queues and claims the alerts about new critical findings and
 	// SLA breaches.
 	Alerts
+	// Standards keeps the standards published on the server.
+	Standards
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redline-sec/redline/internal/design/model"
+	"github.com/redline-sec/redline/internal/design/standard"
 	"github.com/redline-sec/redline/internal/design/threat"
 )
 
@@ -34,7 +35,8 @@ func ParseStatus(s string) (Status, error) {
 type ItemKind string
 
 // The item kinds: a rule of the standard that applies to the model, or a
-// generic requirement of every review.
+// generic item of the standard's checklist (standard.ChecklistItem) whose
+// condition holds for the model.
 const (
 	KindRule    ItemKind = "rule"
 	KindGeneric ItemKind = "generic"
@@ -60,48 +62,16 @@ type Item struct {
 	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }
 
-// generic is one generic requirement and when it applies.
-type generic struct {
-	id, title string
-	applies   func(m *model.Model, g *model.Graph, redLines []string) bool
-}
-
-func always(*model.Model, *model.Graph, []string) bool { return true }
-
-// genericItems are the requirements every review asks beyond the rules,
-// each when the model makes it relevant.
-var genericItems = []generic{
-	{"GEN-DFD", "The data-flow diagram matches the architecture as built or planned: no component, interface or zone is missing", always},
-	{"GEN-CLASS", "The data owners confirmed the classification of every data asset", func(m *model.Model, _ *model.Graph, _ []string) bool {
-		return len(m.Data) > 0
-	}},
-	{"GEN-EXC", "Every exception has an owner, a remediation plan and an expiry no later than the next release", func(m *model.Model, _ *model.Graph, _ []string) bool {
-		return len(m.Exceptions) > 0
-	}},
-	{"GEN-PENTEST", "A penetration test covers the internet-reachable components before release", func(m *model.Model, g *model.Graph, _ []string) bool {
-		for i := range m.Components {
-			if !m.Components[i].OutOfScope && g.ReachableFromInternet(m.Components[i].ID) && !g.InInternetZone(m.Components[i].ID) {
-				return true
-			}
-		}
-		return false
-	}},
-	{"GEN-TENANT", "Cross-tenant access tests (one tenant's credentials against another's data) are part of the release tests", func(m *model.Model, _ *model.Graph, _ []string) bool {
-		return m.Tenancy.Model == model.MultiTenant
-	}},
-	{"GEN-REDLINE", "No part of the system the model leaves out (out-of-scope components, third parties) breaks a red line of the standard", func(_ *model.Model, _ *model.Graph, redLines []string) bool {
-		return len(redLines) > 0
-	}},
-	{"GEN-IR", "A security contact and the incident-response path of the product are named", always},
-}
-
 // Checklist generates the requirement checklist of a checked model: one
 // item per rule of the check that applies to the model (a rule applies when
 // it found a risk, or when the model has the kind of element the rule's
-// layer is about), in rule-id order, then the generic items that apply.
-// standardRef names the standard in the titles; redLines are its red-line
-// rule ids.
-func Checklist(m *model.Model, res *threat.Result, standardRef string, redLines []string) []Item {
+// layer is about), in rule-id order, then the standard's generic items
+// (standard.Standard.ChecklistItems) whose condition holds, in their
+// order. standardRef names the standard (it replaces standard.TitleStandard
+// in titles and is the condition's standard.ref); redLines are its
+// red-line rule ids. A generic item whose condition cannot be evaluated
+// is asked, and notes say why.
+func Checklist(m *model.Model, res *threat.Result, standardRef string, redLines []string, generic []standard.ChecklistItem) (items []Item, notes []string) {
 	g := model.NewGraph(m)
 	open := make(map[string]int)
 	accepted := make(map[string]int)
@@ -111,11 +81,13 @@ func Checklist(m *model.Model, res *threat.Result, standardRef string, redLines 
 	for i := range res.Excepted {
 		accepted[res.Excepted[i].Finding.RuleID]++
 	}
-	items := []Item{}
+	items = []Item{}
 	rules := slices.Clone(res.Rules)
 	slices.SortFunc(rules, func(a, b threat.Rule) int { return strings.Compare(a.ID, b.ID) })
+	ruleIDs := make([]string, 0, len(rules))
 	for i := range rules {
 		r := &rules[i]
+		ruleIDs = append(ruleIDs, r.ID)
 		if open[r.ID] == 0 && accepted[r.ID] == 0 && !applies(r, m, g) {
 			continue
 		}
@@ -124,16 +96,22 @@ func Checklist(m *model.Model, res *threat.Result, standardRef string, redLines 
 			RedLine: r.RedLine, OpenRisks: open[r.ID], AcceptedRisks: accepted[r.ID],
 		})
 	}
-	for _, gi := range genericItems {
-		if gi.applies(m, g, redLines) {
-			title := gi.title
-			if gi.id == "GEN-REDLINE" && standardRef != "" {
-				title += " (" + standardRef + ")"
-			}
-			items = append(items, Item{ID: gi.id, Kind: KindGeneric, Title: title})
+	if len(generic) == 0 {
+		return items, nil
+	}
+	name, version, _ := strings.Cut(standardRef, "@")
+	scope := threat.NewScope(g, threat.StandardFacts{Name: name, Version: version, Rules: ruleIDs, RedLines: slices.Clone(redLines)})
+	for i := range generic {
+		gi := &generic[i]
+		ok, err := gi.Applies(scope)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("%v; the item is asked", err))
+		}
+		if ok {
+			items = append(items, Item{ID: gi.ID, Kind: KindGeneric, Title: strings.ReplaceAll(gi.Title, standard.TitleStandard, standardRef)})
 		}
 	}
-	return items
+	return items, notes
 }
 
 // applies reports whether the model has what a rule examines: the elements

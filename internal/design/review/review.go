@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redline-sec/redline/internal/design/model"
+	"github.com/redline-sec/redline/internal/design/standard"
 	"github.com/redline-sec/redline/internal/design/threat"
 	"github.com/redline-sec/redline/internal/finding"
 )
@@ -123,7 +124,8 @@ type Risks struct {
 	Open []Risk `json:"open"`
 	// Accepted are the risks an active model exception accepts.
 	Accepted []Risk `json:"accepted"`
-	// Warnings are the check's notes (expired or refused exceptions).
+	// Warnings are the check's notes (expired or refused exceptions) and
+	// the checklist conditions that could not be evaluated.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -194,6 +196,10 @@ type Submission struct {
 	Standard     string
 	StandardHash string
 	RedLineRules []string
+	// Checklist are the standard's generic checklist items
+	// (standard.Standard.ChecklistItems); nil means Redline's default
+	// checklist (standard.DefaultChecklist).
+	Checklist []standard.ChecklistItem
 	// Result is the threat check of Model under the standard.
 	Result *threat.Result
 	By     string
@@ -235,15 +241,24 @@ func Submit(prev *Review, sub Submission) (*Review, error) {
 		return nil, nil
 	}
 	at := sub.At.UTC()
+	generic := sub.Checklist
+	if generic == nil {
+		var err error
+		if generic, err = standard.DefaultChecklist(); err != nil {
+			return nil, err
+		}
+	}
+	checklist, notes := Checklist(m, sub.Result, sub.Standard, sub.RedLineRules, generic)
 	r := &Review{
 		Product: m.Metadata.Product, Release: m.Metadata.Release, ModelHash: hash,
 		Standard: sub.Standard, StandardHash: sub.StandardHash, State: StateDraft,
 		SubmittedBy: sub.By, SubmittedAt: at,
 		Risks:     risksOf(sub.Result),
-		Checklist: Checklist(m, sub.Result, sub.Standard, sub.RedLineRules),
+		Checklist: checklist,
 		Minutes:   []Minute{},
 		Basis:     Basis{ModelYAML: sub.ModelYAML, Findings: slices.Clone(sub.Result.Findings)},
 	}
+	r.Risks.Warnings = append(r.Risks.Warnings, notes...)
 	r.Decisions = []Decision{{At: at, Actor: sub.By, Action: ActionSubmit, To: StateDraft, RedLines: r.Risks.RedLines()}}
 	if prev != nil {
 		old, err := model.Decode("review-"+fmt.Sprint(prev.ID)+".yaml", prev.Basis.ModelYAML, model.Limits{})

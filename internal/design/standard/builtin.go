@@ -74,3 +74,16 @@ func Resolve(ref string) (*Standard, error) {
 	}
 	return nil, fmt.Errorf("standard %q: no such file and no built-in standard of that name@version (built-in: %s)", ref, strings.Join(names, ", "))
 }
+
+// BuiltinSource returns the file of a built-in standard (ref is
+// name@version) as shipped, and false when no built-in standard has ref.
+func BuiltinSource(ref string) ([]byte, bool) {
+	if !strings.Contains(ref, "@") || strings.ContainsAny(ref, "/\\") {
+		return nil, false
+	}
+	data, err := builtinFS.ReadFile(path.Join("builtin", ref+".yaml"))
+	if err != nil {
+		return nil, false
+	}
+	return data, true
+}

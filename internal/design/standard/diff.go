@@ -37,18 +37,23 @@ type Diff struct {
 	// words ("maxPatchSlaDays: 45 → 30").
 	Parameters []string `json:"parameters"`
 	Effective  []string `json:"effective"`
+	// Checklist describes changes to the generic review checklist (the
+	// items each asks, default checklist included), in words: "added
+	// CORP-PENTEST", "removed GEN-EXC", "changed GEN-CLASS", "reordered".
+	Checklist []string `json:"checklist"`
 }
 
 // Empty reports whether the two standards run the same rules the same way.
 func (d *Diff) Empty() bool {
 	return len(d.Added)+len(d.Removed)+len(d.Severity)+len(d.RedLinesAdded)+len(d.RedLinesRemoved)+
-		len(d.CustomChanged)+len(d.Parameters)+len(d.Effective) == 0
+		len(d.CustomChanged)+len(d.Parameters)+len(d.Effective)+len(d.Checklist) == 0
 }
 
 // Compare returns what changed from a to b.
 func Compare(a, b *Standard) *Diff {
 	d := &Diff{From: a.Ref(), To: b.Ref(), Added: []string{}, Removed: []string{}, Severity: []SeverityChange{},
-		RedLinesAdded: []string{}, RedLinesRemoved: []string{}, CustomChanged: []string{}, Parameters: []string{}, Effective: []string{}}
+		RedLinesAdded: []string{}, RedLinesRemoved: []string{}, CustomChanged: []string{}, Parameters: []string{}, Effective: []string{},
+		Checklist: compareChecklists(a.ChecklistItems(), b.ChecklistItems())}
 	ar, br := byID(a.compiled), byID(b.compiled)
 	for id, r := range br {
 		old, ok := ar[id]
@@ -94,6 +99,40 @@ func Compare(a, b *Standard) *Diff {
 	slices.Sort(d.CustomChanged)
 	slices.SortFunc(d.Severity, func(x, y SeverityChange) int { return strings.Compare(x.Rule, y.Rule) })
 	return d
+}
+
+// compareChecklists describes what changed from one checklist to another.
+func compareChecklists(a, b []ChecklistItem) []string {
+	out := []string{}
+	old := make(map[string]ChecklistItem, len(a))
+	for _, it := range a {
+		old[it.ID] = it
+	}
+	var common []string
+	for _, it := range b {
+		o, ok := old[it.ID]
+		switch {
+		case !ok:
+			out = append(out, "added "+it.ID)
+			continue
+		case o.Title != it.Title || o.When != it.When:
+			out = append(out, "changed "+it.ID)
+		}
+		common = append(common, it.ID)
+		delete(old, it.ID)
+	}
+	var aCommon []string
+	for _, it := range a {
+		if _, gone := old[it.ID]; gone {
+			out = append(out, "removed "+it.ID)
+			continue
+		}
+		aCommon = append(aCommon, it.ID)
+	}
+	if !slices.Equal(aCommon, common) {
+		out = append(out, "reordered")
+	}
+	return out
 }
 
 func byID(rules []threat.Rule) map[string]threat.Rule {

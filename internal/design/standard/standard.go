@@ -1,9 +1,10 @@
 // Package standard reads, checks and compares security standards: versioned,
 // named rule packs (name@version) that say which threat rules apply to an
-// architecture model, at which severity, which of them are red lines, and
-// which custom CEL rules a team adds. A published version is immutable: its
-// canonical content is hashed and a lock file detects a change made without
-// a new version.
+// architecture model, at which severity, which of them are red lines, which
+// custom CEL rules a team adds, and which generic items its review checklist
+// asks (Redline's default checklist when it declares none). A published
+// version is immutable: its canonical content is hashed and a lock file (or
+// the server's registry) detects a change made without a new version.
 package standard
 
 import (
@@ -72,10 +73,17 @@ type Standard struct {
 	Params threat.Params
 	// Custom are the rules this standard defines in CEL, sorted by id.
 	Custom []threat.CustomRule
+	// Checklist are the generic review checklist items the standard
+	// declares, in the order the review asks them; nil when it declares
+	// none, and then the review asks DefaultChecklist (see
+	// ChecklistItems).
+	Checklist []ChecklistItem
 	// File is where the standard was read from; "" for a built-in one.
 	File string
 
 	compiled []threat.Rule
+	// checklist is Checklist, or the default checklist when it is nil.
+	checklist []ChecklistItem
 }
 
 // Ref returns "name@version".
@@ -86,6 +94,13 @@ func (s *Standard) Ref() string { return s.Name + "@" + s.Version }
 // sorted by id.
 func (s *Standard) ThreatRules() []threat.Rule {
 	return slices.Clone(s.compiled)
+}
+
+// ChecklistItems returns the generic checklist items a review under the
+// standard asks (when their condition holds): its own, or Redline's default
+// checklist when it declares none.
+func (s *Standard) ChecklistItems() []ChecklistItem {
+	return slices.Clone(s.checklist)
 }
 
 // InForce reports whether the standard applies on the day of t.
@@ -117,6 +132,17 @@ type canonical struct {
 	RedLines    []string          `json:"red_lines"`
 	Params      threat.Params     `json:"params"`
 	Custom      []canonicalCustom `json:"custom"`
+	// Checklist is omitted when the standard declares none, so standards
+	// published before the section existed keep their hashes.
+	Checklist []canonicalChecklistItem `json:"checklist,omitempty"`
+}
+
+// canonicalChecklistItem is a checklist item; the items keep their order,
+// which is the order a review asks them in.
+type canonicalChecklistItem struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	When  string `json:"when"`
 }
 
 type canonicalCustom struct {
@@ -136,7 +162,9 @@ type canonicalCustom struct {
 // Canonical returns the canonical encoding of the standard's content: JSON
 // with fixed field order, sorted lists and maps, dates as YYYY-MM-DD. Two
 // files that say the same thing in a different order or layout encode the
-// same.
+// same. Checklist items keep their order (a review asks them in it); a
+// standard without a checklist section encodes no checklist, so the
+// default checklist is not part of its hash.
 func (s *Standard) Canonical() []byte {
 	c := canonical{
 		Name: s.Name, Version: s.Version, Title: s.Title, Description: s.Description,
@@ -157,6 +185,9 @@ func (s *Standard) Canonical() []byte {
 		})
 	}
 	slices.SortFunc(c.Custom, func(a, b canonicalCustom) int { return strings.Compare(a.ID, b.ID) })
+	for _, it := range s.Checklist {
+		c.Checklist = append(c.Checklist, canonicalChecklistItem{ID: it.ID, Title: it.Title, When: it.When})
+	}
 	b, _ := json.Marshal(c) // cannot fail: strings, ints, bools and maps of strings
 	return b
 }
@@ -210,6 +241,10 @@ func sortedCopy(xs []string) []string {
 //	    condition: component.zone == "internet" && !component.controls.application.waf
 //	    rationale: …
 //	    mitigation: …
+//	checklist:                     # generic review items; omitted: the default checklist
+//	  - id: CORP-PENTEST
+//	    title: A penetration test covers the internet-facing components
+//	    when: components.exists(c, c.reachableFromInternet && !c.outOfScope)
 type file struct {
 	APIVersion string            `yaml:"apiVersion"`
 	Kind       string            `yaml:"kind"`
@@ -219,6 +254,8 @@ type file struct {
 	RedLines   []string          `yaml:"redLines"`
 	Parameters *fileParams       `yaml:"parameters"`
 	Custom     []fileCustom      `yaml:"customRules"`
+	// Checklist is nil when the section is absent (or null).
+	Checklist *[]fileChecklistItem `yaml:"checklist"`
 }
 
 type fileMetadata struct {
@@ -252,8 +289,12 @@ type fileCustom struct {
 	line       int
 }
 
-// UnmarshalYAML keeps the line of each custom rule.
+// UnmarshalYAML keeps the line of each custom rule and refuses unknown
+// keys.
 func (c *fileCustom) UnmarshalYAML(n *yaml.Node) error {
+	if err := knownKeys[fileCustom](n); err != nil {
+		return err
+	}
 	type plain fileCustom
 	var p plain
 	if err := n.Decode(&p); err != nil {
@@ -462,6 +503,32 @@ func build(name string, f *file) (*Standard, error) {
 		}
 	}
 	slices.Sort(s.RedLines)
+	taken := make(map[string]bool, len(builtin)+len(custom))
+	for id := range builtin {
+		taken[id] = true
+	}
+	for id := range custom {
+		taken[id] = true
+	}
+	if f.Checklist != nil {
+		if len(*f.Checklist) == 0 {
+			b.errorf(0, "checklist: no items; omit the section for Redline's default checklist")
+		} else {
+			s.Checklist = b.checklist(*f.Checklist, taken)
+			s.checklist = s.Checklist
+		}
+	} else {
+		def, err := DefaultChecklist()
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range def {
+			if custom[it.ID] {
+				b.errorf(0, "customRules: id %s is an item of the default checklist; choose another id or declare a checklist", it.ID)
+			}
+		}
+		s.checklist = def
+	}
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
 	}

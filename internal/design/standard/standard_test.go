@@ -240,7 +240,8 @@ func TestCompare(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"testdata/corp.yaml", "testdata/corp-reordered.yaml", "testdata/bad-cel.yaml", "builtin/redline-baseline@2026H2.yaml"} {
+	for _, name := range []string{"testdata/corp.yaml", "testdata/corp-reordered.yaml", "testdata/bad-cel.yaml", "testdata/corp-checklist.yaml",
+		"builtin/redline-baseline@2026H2.yaml", "default-checklist.yaml"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -257,6 +258,10 @@ func FuzzParse(f *testing.F) {
 		h := s.Hash()
 		if again := s.Hash(); again != h || len(s.Canonical()) == 0 {
 			t.Fatal("unstable hash")
+		}
+		// Every standard has a checklist: its own, or the default one.
+		if len(s.ChecklistItems()) == 0 || (s.Checklist != nil && len(s.ChecklistItems()) != len(s.Checklist)) {
+			t.Fatalf("%d checklist items for %d declared", len(s.ChecklistItems()), len(s.Checklist))
 		}
 		if len(s.ThreatRules()) != len(s.Rules)+len(s.Custom) {
 			t.Fatalf("%d rules compiled for %d enabled and %d custom", len(s.ThreatRules()), len(s.Rules), len(s.Custom))

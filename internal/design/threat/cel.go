@@ -44,7 +44,8 @@ var overKinds = []string{OverComponent, OverInterface, OverZone, OverData, OverR
 //	  secrets encryptionAtRest workloadIdentity labels
 //	  logging{audit central retentionDays}
 //	  controls{virtualization network gateway application host}{…as in YAML}
-//	  reachableFromInternet internetHops maxClassification (rank 1-5, 0 none)
+//	  reachableFromInternet internetHops inInternetZone
+//	  maxClassification (rank 1-5, 0 none)
 //	  tenantScoped incoming outgoing (interface ids)
 //	interface: id name from to fromZone toZone fromType toType protocol port
 //	  tls{version mutual} authentication mfa authorization
@@ -311,7 +312,7 @@ func buildViews(x *evalCtx) *celViews {
 			},
 			ReachableFromInternet: reach.Reachable, InternetHops: reach.Hops, MaxClassification: x.maxRank(c),
 			TenantScoped: g.Facts(c.ID).TenantScoped,
-			Incoming:     ids(g.Incoming(c.ID), ifaceID), Outgoing: ids(g.Outgoing(c.ID), ifaceID),
+			Incoming:     ids(g.Incoming(c.ID), ifaceID), Outgoing: ids(g.Outgoing(c.ID), ifaceID), InInternetZone: g.InInternetZone(c.ID),
 		})
 	}
 	for i := range m.Interfaces {

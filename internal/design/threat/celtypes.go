@@ -55,6 +55,7 @@ type celComponent struct {
 	Logging               celLogging        `cel:"logging"`
 	Controls              celControls       `cel:"controls"`
 	ReachableFromInternet bool              `cel:"reachableFromInternet"`
+	InInternetZone        bool              `cel:"inInternetZone"`
 	InternetHops          int               `cel:"internetHops"`
 	MaxClassification     int               `cel:"maxClassification"`
 	TenantScoped          bool              `cel:"tenantScoped"`

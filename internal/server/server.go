@@ -169,6 +169,13 @@ func (s *Server) Run(ctx context.Context, l net.Listener) error {
 				} else if n > 0 {
 					s.log.Debug("pruned ended sessions", "count", n)
 				}
+				// A store that keeps its own planner statistics (SQLite)
+				// refreshes them as the data grows.
+				if o, ok := s.store.(interface{ Optimize(context.Context) error }); ok {
+					if err := o.Optimize(sweepCtx); err != nil {
+						s.log.Error("refresh query statistics", "err", err)
+					}
+				}
 			}
 		}
 	}()

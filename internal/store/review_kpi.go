@@ -185,7 +185,7 @@ func kpiReviewFirstPass(ctx context.Context, d *DB, s *kpiScope) (any, error) {
 }
 
 func kpiDesignOpenRisks(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	_, cond, pargs := s.productFilter("f")
+	cond, pargs := s.productCheck("f")
 	d30, d60, d90 := (s.today()-30)*86400, (s.today()-60)*86400, (s.today()-90)*86400
 	rows, err := d.query(ctx, `SELECT f.severity,
 		SUM(CASE WHEN f.first_seen >= ? THEN 1 ELSE 0 END),
@@ -220,7 +220,7 @@ type ExceptionsExpiring struct {
 }
 
 func kpiDesignExceptionsExpiring(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	_, cond, pargs := s.productFilter("f")
+	cond, pargs := s.productCheck("f")
 	from := ` FROM exceptions e JOIN findings f ON f.id = e.finding_id
 		WHERE e.ended_at IS NULL AND f.kind = 'design' AND f.state = 'accepted' AND e.expires_at > ?` + cond
 	out := ExceptionsExpiring{List: []ExpiringException{}}

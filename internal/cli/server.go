@@ -34,6 +34,9 @@ type serverOptions struct {
 	// alertWebhook, alertSlack and alertDingTalk receive new critical
 	// findings and SLA breaches (--alert-*).
 	alertWebhook, alertSlack, alertDingTalk string
+	// trustedProxies are the reverse proxies whose forwarding headers
+	// name the client (--trusted-proxy).
+	trustedProxies []string
 }
 
 // alertNotifiers returns the server's alert targets from the flags or the
@@ -135,8 +138,19 @@ REDLINE_ALERT_* variables the scan command reads) the server reports each new
 critical finding right after its upload and each finding that crosses its SLA
 (checked every 5 minutes), each once, also across restarts and replicas. A
 failed delivery is logged and retried on the next sweep; it never fails an
-upload.`,
+upload.
+
+Behind a reverse proxy or load balancer, name it with --trusted-proxy (a CIDR
+prefix or an address; repeat for several). For requests whose TCP peer is
+inside one of them, the client address (in the audit log, the sign-in rate
+limits and session records) is read from X-Forwarded-For, or from RFC 7239
+Forwarded for= when there is no X-Forwarded-For: the rightmost address that
+is not itself a trusted proxy. The proxy must append to (or overwrite) that
+header. From any other peer both headers are ignored, so clients cannot
+choose their own address; a malformed or oversized header (over 4 KiB, or
+over 32 trusted hops) also leaves the peer's address.`,
 		Example: `  redline server                                   # SQLite in ~/.local/share/redline/server
+  redline server --listen 0.0.0.0:8080 --trusted-proxy 10.0.0.0/8 --trusted-proxy 192.0.2.7
   redline server --listen 0.0.0.0:8080 --data-dir /var/lib/redline
   REDLINE_DATABASE=postgres://redline@db/redline redline server
   redline server --sla critical=3,high=14
@@ -156,6 +170,7 @@ upload.`,
 	cmd.Flags().StringVar(&o.alertWebhook, "alert-webhook", "", "POST a JSON alert here for new critical findings and SLA breaches (env REDLINE_ALERT_WEBHOOK)")
 	cmd.Flags().StringVar(&o.alertSlack, "alert-slack", "", "Slack incoming-webhook URL for new critical findings and SLA breaches (env REDLINE_ALERT_SLACK)")
 	cmd.Flags().StringVar(&o.alertDingTalk, "alert-dingtalk", "", "DingTalk robot webhook URL for new critical findings and SLA breaches (env REDLINE_ALERT_DINGTALK; its signing secret from env REDLINE_DINGTALK_SECRET)")
+	cmd.Flags().StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "reverse proxy (CIDR or address, repeatable) whose X-Forwarded-For / Forwarded header names the client; others' are ignored")
 	o.signIn.register(cmd)
 	cmd.AddCommand(newServerBackupCmd(g), newServerTokenCmd(g), newServerUserCmd(g))
 	return cmd
@@ -203,6 +218,9 @@ func (g *globals) runServer(ctx context.Context, o *serverOptions) error {
 	}
 	if cfg.Alerts, err = o.alertNotifiers(); err != nil {
 		return err
+	}
+	if cfg.TrustedProxies, err = server.ParseTrustedProxies(o.trustedProxies); err != nil {
+		return usageErr(fmt.Errorf("--trusted-proxy: %w", err))
 	}
 	if err := o.signIn.apply(&cfg, o.listen, log); err != nil {
 		return err

@@ -84,7 +84,7 @@ func (s *Server) routes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	s.mux.Handle(web.Prefix, s.requireSignIn(web.New(web.Config{Store: s.store, Auth: s.webAuth(), SLA: s.cfg.SLA, Logger: s.log,
-		ReviewDecided: s.notifyReview})))
+		ReviewDecided: s.notifyReview, Audit: s.auditHandled})))
 	// Anything else still needs a valid token before it learns it is not there.
 	s.mux.Handle("/", s.wrap(route{method: "", path: "/", scope: store.ScopeRead, fn: func(http.ResponseWriter, *http.Request, *call) error {
 		return errorf(http.StatusNotFound, "no such endpoint")
@@ -148,8 +148,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		s.metrics.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
 		actor := c.actor()
 		if rt.scope != "" {
-			s.log.Info("request", "method", r.Method, "route", name, "status", status, "actor", actor,
-				"remote", r.RemoteAddr, "duration_ms", time.Since(start).Milliseconds())
+			attrs := []any{"method", r.Method, "route", name, "status", status, "actor", actor,
+				"remote", r.RemoteAddr, "duration_ms", time.Since(start).Milliseconds()}
+			if peer, ok := peerFrom(r.Context()); ok {
+				attrs = append(attrs, "peer", peer)
+			}
+			s.log.Info("request", attrs...)
 		}
 		if mutating(r.Method) {
 			e := store.AuditEntry{Actor: actor, Action: r.Method + " " + rt.path, Object: c.object, Remote: r.RemoteAddr, Status: status, Detail: c.detail}

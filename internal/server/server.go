@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,6 +64,11 @@ type Config struct {
 	// AlertInterval is how often SLA breaches are looked for and failed
 	// alerts retried; DefaultAlertInterval when 0.
 	AlertInterval time.Duration
+	// TrustedProxies are the reverse proxies (see ParseTrustedProxies)
+	// whose X-Forwarded-For or Forwarded header names the client of a
+	// request: the address the audit log, rate limits and sessions record.
+	// From any other peer those headers are ignored. None by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API. Make one with New.
@@ -71,6 +77,7 @@ type Server struct {
 	store   store.Store
 	log     *slog.Logger
 	mux     *http.ServeMux
+	handler http.Handler // mux behind the trusted-proxy client address
 	metrics *metrics
 	oidc    *oidcClient  // nil without OIDC sign-in
 	signIn  signInLimits // rate limits of sign-in
@@ -118,11 +125,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.routes()
 	s.authRoutes()
+	s.handler = withClientAddr(proxies(cfg.TrustedProxies), s.mux)
 	return s, nil
 }
 
 // Handler returns the server's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Run serves on l until ctx is cancelled, sweeping expired acceptances
 // every SweepInterval. On cancellation it stops accepting connections and
@@ -130,7 +138,7 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // commit) before returning.
 func (s *Server) Run(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

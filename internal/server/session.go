@@ -71,7 +71,9 @@ func remoteHost(r *http.Request) string {
 // handler outside the API, such as a dashboard page, and puts the
 // principal in its context. A browser that is not signed in is sent to
 // sign in (GET) or refused (anything else); a mutating cookie request needs
-// the session's CSRF token; a mutating request is written to the audit log.
+// the session's CSRF token. Every mutating request makes exactly one audit
+// entry: the handler's own (through auditHandled, with what it acted on),
+// or else a generic one written here (refused or unhandled requests).
 func (s *Server) requireSignIn(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w := &statusWriter{ResponseWriter: rw}
@@ -80,15 +82,16 @@ func (s *Server) requireSignIn(h http.Handler) http.Handler {
 		if err == nil && !p.CanAny(ActionRead) {
 			err = errorf(http.StatusForbidden, "%s holds no role yet: ask an admin for one", p.Name)
 		}
+		note := &auditNote{}
 		switch {
 		case err == nil:
-			h.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
+			h.ServeHTTP(w, r.WithContext(context.WithValue(withPrincipal(r.Context(), p), auditNoteKey{}, note)))
 		case r.Method == http.MethodGet && p.Name == "" && s.oidc != nil:
 			http.Redirect(w, r, "/auth/login?return_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		default:
 			s.writeError(w, r, r.URL.Path, &call{principal: p}, err)
 		}
-		if mutating(r.Method) {
+		if mutating(r.Method) && !note.written {
 			status := w.status
 			if status == 0 {
 				status = http.StatusOK
@@ -96,6 +99,22 @@ func (s *Server) requireSignIn(h http.Handler) http.Handler {
 			s.appendAudit(r, store.AuditEntry{Actor: actorOf(p), Action: r.Method + " " + r.URL.Path, Status: status})
 		}
 	})
+}
+
+// auditNote records whether the handler behind requireSignIn wrote the
+// request's audit entry itself.
+type auditNote struct{ written bool }
+
+type auditNoteKey struct{}
+
+// auditHandled writes the audit entry a handler behind requireSignIn made
+// for its request (the dashboard's form posts), in place of the generic
+// entry requireSignIn would write.
+func (s *Server) auditHandled(r *http.Request, e store.AuditEntry) {
+	s.appendAudit(r, e)
+	if n, ok := r.Context().Value(auditNoteKey{}).(*auditNote); ok {
+		n.written = true
+	}
 }
 
 func actorOf(p Principal) string {

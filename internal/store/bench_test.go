@@ -179,6 +179,10 @@ func BenchmarkQueries(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			page2, err := d.Findings(ctx, FindingQuery{States: []State{StateOpen}, Limit: 100, Cursor: page.Next})
+			if err != nil || page2.Prev == "" {
+				b.Fatalf("second page: prev %q, %v", page2.Prev, err)
+			}
 			queries := []struct {
 				name string
 				run  func() error
@@ -191,6 +195,10 @@ func BenchmarkQueries(b *testing.B) {
 				}},
 				{"list-next-page", func() error {
 					_, err := d.Findings(ctx, FindingQuery{States: []State{StateOpen}, Limit: 100, Cursor: page.Next})
+					return err
+				}},
+				{"list-prev-page", func() error {
+					_, err := d.Findings(ctx, FindingQuery{States: []State{StateOpen}, Limit: 100, Cursor: page2.Prev})
 					return err
 				}},
 				{"list-product-critical", func() error {

@@ -78,26 +78,43 @@ func scanFinding(sc scanner, extra ...any) (Finding, error) {
 }
 
 // encodeCursor and decodeCursor keep the page position opaque to clients.
+// A cursor names the (severity, id) of a page's edge finding; a backward
+// cursor (a page's Prev) asks for the findings before it rather than after.
 func encodeCursor(sev finding.Severity, id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(int(sev)) + "." + strconv.FormatInt(id, 10)))
 }
 
-func decodeCursor(c string) (int, int64, error) {
+// backwardMark starts the payload of a backward cursor.
+const backwardMark = "b"
+
+func encodeBackwardCursor(sev finding.Severity, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(backwardMark + strconv.Itoa(int(sev)) + "." + strconv.FormatInt(id, 10)))
+}
+
+// pagePosition is a decoded cursor.
+type pagePosition struct {
+	sev      int
+	id       int64
+	backward bool
+}
+
+func decodeCursor(c string) (pagePosition, error) {
 	bad := fmt.Errorf("%w: malformed cursor", ErrInvalid)
 	if len(c) > 64 {
-		return 0, 0, bad
+		return pagePosition{}, bad
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return 0, 0, bad
+		return pagePosition{}, bad
 	}
-	a, z, ok := strings.Cut(string(b), ".")
+	s, backward := strings.CutPrefix(string(b), backwardMark)
+	a, z, ok := strings.Cut(s, ".")
 	sev, err1 := strconv.Atoi(a)
 	id, err2 := strconv.ParseInt(z, 10, 64)
 	if !ok || err1 != nil || err2 != nil || sev < 0 || sev > int(finding.SeverityCritical) || id < 0 {
-		return 0, 0, bad
+		return pagePosition{}, bad
 	}
-	return sev, id, nil
+	return pagePosition{sev: sev, id: id, backward: backward}, nil
 }
 
 // likePattern escapes a search text for LIKE … ESCAPE '\'.
@@ -235,16 +252,26 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 		where = append(where, `(LOWER(f.rule_id) LIKE ? ESCAPE '\' OR LOWER(f.title) LIKE ? ESCAPE '\' OR LOWER(f.package_name) LIKE ? ESCAPE '\' OR f.fingerprint = ?)`)
 		args = append(args, p, p, p, strings.ToLower(q.Text))
 	}
+	// A forward page walks the index down from its cursor, a backward one
+	// up: both are range scans of the same index in opposite directions.
+	order, cmpOp := "DESC", "<"
+	var pos pagePosition
 	if q.Cursor != "" {
-		sev, id, err := decodeCursor(q.Cursor)
-		if err != nil {
+		var err error
+		if pos, err = decodeCursor(q.Cursor); err != nil {
 			return FindingPage{}, err
 		}
-		where = append(where, "(f.severity, f.id) < (?, ?)")
-		args = append(args, sev, id)
+		if pos.backward {
+			order, cmpOp = "ASC", ">"
+		}
 	}
 	// One index-ordered probe per state (findings_state is state, severity,
-	// id), merged: no engine has to sort every match to find a page.
+	// id), merged: no engine has to sort every match to find a page. With
+	// a cursor each state takes two probes, the rest of the cursor's
+	// severity and the severities beyond it, so that each starts exactly at
+	// its seek key (SQLite does not seek on a row value ending in the rowid,
+	// and would otherwise step over every finding of the cursor's severity
+	// on the near side of it).
 	states := slices.Clone(q.States)
 	if len(states) == 0 {
 		states = States()
@@ -257,11 +284,22 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 	}
 	var parts []string
 	var idArgs []any
-	for i, st := range states {
-		parts = append(parts, fmt.Sprintf("SELECT * FROM (SELECT f.id, f.severity FROM findings f WHERE f.state = ?%s ORDER BY f.severity DESC, f.id DESC LIMIT ?) AS s%d", cond, i))
-		idArgs = append(append(append(idArgs, string(st)), args...), limit+1)
+	probe := func(extra string) {
+		parts = append(parts, fmt.Sprintf("SELECT * FROM (SELECT f.id, f.severity FROM findings f WHERE f.state = ?%s%s ORDER BY f.severity %s, f.id %s LIMIT ?) AS s%d",
+			cond, extra, order, order, len(parts)))
 	}
-	rows, err := d.query(ctx, with+"SELECT id, severity FROM ("+strings.Join(parts, " UNION ALL ")+") AS u ORDER BY severity DESC, id DESC LIMIT ?",
+	for _, st := range states {
+		if q.Cursor == "" {
+			probe("")
+			idArgs = append(append(append(idArgs, string(st)), args...), limit+1)
+			continue
+		}
+		probe(" AND f.severity = ? AND f.id " + cmpOp + " ?")
+		idArgs = append(append(append(idArgs, string(st)), args...), pos.sev, pos.id, limit+1)
+		probe(" AND f.severity " + cmpOp + " ?")
+		idArgs = append(append(append(idArgs, string(st)), args...), pos.sev, limit+1)
+	}
+	rows, err := d.query(ctx, with+"SELECT id, severity FROM ("+strings.Join(parts, " UNION ALL ")+") AS u ORDER BY severity "+order+", id "+order+" LIMIT ?",
 		append(append(withArgs, idArgs...), limit+1)...)
 	if err != nil {
 		return FindingPage{}, fmt.Errorf("list findings: %w", err)
@@ -280,6 +318,9 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 	if err := rows.Err(); err != nil {
 		return FindingPage{}, fmt.Errorf("list findings: %w", err)
 	}
+	// One more row than the page says whether the walk goes on beyond it.
+	more := len(ids) > limit
+	ids = ids[:min(len(ids), limit)]
 	page := FindingPage{Findings: []Finding{}}
 	if len(ids) == 0 {
 		return page, nil
@@ -300,10 +341,18 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 	if err := frows.Err(); err != nil {
 		return FindingPage{}, fmt.Errorf("list findings: %w", err)
 	}
-	if len(page.Findings) > limit {
-		page.Findings = page.Findings[:limit]
-		last := page.Findings[limit-1]
+	if len(page.Findings) == 0 {
+		return page, nil
+	}
+	first, last := page.Findings[0], page.Findings[len(page.Findings)-1]
+	// A page reached backwards has findings after it (at least the
+	// cursor's own), and one reached forwards through a cursor has
+	// findings before it.
+	if more || pos.backward {
 		page.Next = encodeCursor(last.Severity, last.ID)
+	}
+	if (pos.backward && more) || (!pos.backward && q.Cursor != "") {
+		page.Prev = encodeBackwardCursor(first.Severity, first.ID)
 	}
 	return page, nil
 }

@@ -14,16 +14,17 @@ func FuzzDecodeCursor(f *testing.F) {
 	f.Add("")
 	f.Add("NC4x")
 	f.Add("LTEuMQ")
+	f.Add(encodeBackwardCursor(finding.SeverityLow, 7))
 	f.Fuzz(func(t *testing.T, c string) {
-		sev, id, err := decodeCursor(c)
+		pos, err := decodeCursor(c)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error %v does not wrap ErrInvalid", err)
 			}
 			return
 		}
-		if sev < 0 || sev > int(finding.SeverityCritical) || id < 0 {
-			t.Fatalf("accepted out-of-range cursor %d.%d", sev, id)
+		if pos.sev < 0 || pos.sev > int(finding.SeverityCritical) || pos.id < 0 {
+			t.Fatalf("accepted out-of-range cursor %d.%d", pos.sev, pos.id)
 		}
 	})
 }

@@ -275,7 +275,8 @@ type FindingQuery struct {
 	// Text matches rule id, title, package name or fingerprint (substring,
 	// case-insensitive for ASCII).
 	Text string
-	// Cursor is the Next of the previous page; empty for the first page.
+	// Cursor is the Next of the previous page, or the Prev of the next
+	// page to go back; empty for the first page.
 	Cursor string
 	// Limit is the page size: 1 to MaxPageSize, DefaultPageSize when 0.
 	Limit int
@@ -292,6 +293,10 @@ type FindingPage struct {
 	Findings []Finding `json:"findings"`
 	// Next is the cursor of the next page; empty on the last page.
 	Next string `json:"next,omitempty"`
+	// Prev is the cursor of the previous page; empty on the first page
+	// (a page reached backwards knows; one reached forwards has a Prev
+	// whenever it was reached through a cursor).
+	Prev string `json:"prev,omitempty"`
 }
 
 // BlockedQuery filters the blocked-build list.

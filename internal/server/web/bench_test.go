@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,44 @@ func BenchmarkPages(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// bigModelReview stores the review of the example SaaS model grown to 500
+// components (copies of its own, each with its own id).
+func bigModelReview(b *testing.B) (*store.DB, int64) {
+	b.Helper()
+	st, err := store.OpenSQLite(context.Background(), b.TempDir(), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	m := saasModel(b)
+	orig := len(m.Components)
+	for i := 0; len(m.Components) < 500; i++ {
+		c := m.Components[i%orig]
+		c.ID = fmt.Sprintf("%s-copy%d", c.ID, i)
+		c.Name = c.ID
+		m.Components = append(m.Components, c)
+	}
+	rv := submitReview(b, st, m)
+	return st, rv.ID
+}
+
+// BenchmarkReviewPage renders the detail page of a review of a model with
+// 500 components, again and again (the repeat views a review meeting makes).
+func BenchmarkReviewPage(b *testing.B) {
+	st, id := bigModelReview(b)
+	auth := &testAuth{csrf: "x", users: map[string]User{"sec": {Name: "sec", CanRead: allow, CanContribute: allow, CanApprove: allow}}}
+	d := New(Config{Store: st, Auth: auth, Now: func() time.Time { return now }})
+	path := fmt.Sprintf("/ui/reviews/%d", id)
+	for b.Loop() {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("X-Test-User", "sec")
+		w := httptest.NewRecorder()
+		d.ServeHTTP(w, r)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "<svg ") {
+			b.Fatalf("%s: %d %s", path, w.Code, w.Body.String())
+		}
 	}
 }

@@ -18,9 +18,10 @@ func TestContrast(t *testing.T) {
 	pairs := [][2]string{
 		{"fg", "bg"}, {"fg", "panel"}, {"muted", "bg"}, {"muted", "panel"}, {"link", "bg"}, {"link", "panel"},
 		{"#ffffff", "critical"}, {"#ffffff", "high"}, {"#ffffff", "medium"}, {"#ffffff", "low"}, {"#ffffff", "unknown"},
-		{"#ffffff", "#0b4fa8"}, // buttons
-		{"#ffffff", "#202833"}, // the top bar
-		{"#ff8a80", "#202833"}, // the brand on the top bar
+		{"#ffffff", "#0b4fa8"},                     // buttons
+		{"#ffffff", "#202833"},                     // the top bar
+		{"#ff8a80", "#202833"},                     // the brand on the top bar
+		{"critical", "#fdecea"}, {"fg", "#fdecea"}, // an alert tile and problem notes
 	}
 	color := func(name string) string {
 		if name[0] == '#' {

@@ -43,9 +43,9 @@ type findingsPage struct {
 	Kinds      []option
 	Text       string
 	Findings   []store.Finding
-	// NextLink and FirstLink page through the results; empty when there
-	// is no such page.
-	NextLink, FirstLink string
+	// NextLink, PrevLink and FirstLink page through the results; empty
+	// when there is no such page.
+	NextLink, PrevLink, FirstLink string
 }
 
 // parseFindingQuery reads the explorer's filters from URL parameters.
@@ -139,7 +139,10 @@ func (d *Dashboard) findings(w http.ResponseWriter, r *http.Request, u User) err
 		next.Set("cursor", res.Next)
 		p.NextLink = Prefix + "findings?" + next.Encode()
 	}
-	if fq.Cursor != "" {
+	if res.Prev != "" {
+		prev := cloneValues(q)
+		prev.Set("cursor", res.Prev)
+		p.PrevLink = Prefix + "findings?" + prev.Encode()
 		first := cloneValues(q)
 		first.Del("cursor")
 		p.FirstLink = Prefix + "findings?" + first.Encode()
@@ -337,9 +340,14 @@ func (d *Dashboard) changeState(w http.ResponseWriter, r *http.Request, u User) 
 	return nil
 }
 
-// audit appends an entry to the audit log, even when the client has gone.
+// audit records a form post's audit entry (through Config.Audit when set),
+// even when the client has gone.
 func (d *Dashboard) audit(r *http.Request, e store.AuditEntry, status int, detail string) {
 	e.Status, e.Detail = status, detail
+	if d.cfg.Audit != nil {
+		d.cfg.Audit(r, e)
+		return
+	}
 	if err := d.cfg.Store.AppendAudit(context.WithoutCancel(r.Context()), e); err != nil {
 		d.cfg.Logger.Error("audit log", "err", err, "action", e.Action, "actor", e.Actor)
 	}

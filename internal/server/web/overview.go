@@ -44,15 +44,36 @@ type overviewPage struct {
 	BuildsByDay  []store.DayCount
 	CVEsByDay    []store.DayCount
 	FindingsLink string
-	// Reviews is the review_completion KPI, nil when the store has none.
-	Reviews *store.ReviewCompletion
+	// Design is the design-review section; nil when the store computes
+	// none of its KPIs.
+	Design *designSection
+}
+
+// designSection is the overview's design-review KPIs; each is nil when
+// the store does not compute it.
+type designSection struct {
+	// Completion is review_completion.
+	Completion *store.ReviewCompletion
+	// RedLines is review_red_lines_at_approval: approvals taken with open
+	// red lines, which must stay 0.
+	RedLines *store.RedLinesAtApproval
+	// LeadTime is review_lead_time and FirstPass review_first_pass, over
+	// the period.
+	LeadTime  *store.LeadTime
+	FirstPass *store.FirstPass
+	// Risks is design_open_risks by severity and age; RisksTotal their sum.
+	Risks      []store.AgeBuckets
+	RisksTotal int
+	// Expiring is design_exceptions_expiring (soonest first).
+	Expiring *store.ExceptionsExpiring
 }
 
 // overviewKPIs are the KPIs the overview shows; optional ones are shown
 // when the store registers them.
 var (
 	overviewKPIs = []string{"open_by_age", "sla", "time_to_remediate", "builds_blocked", "cves_blocked", "mean_open_risk"}
-	optionalKPIs = []string{"review_completion"}
+	optionalKPIs = []string{"review_completion", "review_red_lines_at_approval", "review_lead_time", "review_first_pass",
+		"design_open_risks", "design_exceptions_expiring"}
 )
 
 // kpiNames returns the overview's KPIs that the store registers.
@@ -120,9 +141,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, u User) err
 		return fmt.Errorf("overview: unexpected KPI types")
 	}
 	p.SLAStatus, p.Breached, p.Breaches = sla.BySeverity, sla.Breached, sla.Breaches
-	if rc, ok := rep.KPIs["review_completion"].(store.ReviewCompletion); ok {
-		p.Reviews = &rc
-	}
+	p.Design = designKPIs(rep.KPIs)
 	open := url.Values{"state": {string(store.StateOpen), string(store.StateInTriage)}}
 	if product != "" {
 		open.Set("product", product)
@@ -142,6 +161,38 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, u User) err
 	p.CVEsChart = barChart("CVEs blocked per day", rep.Since, rep.Until, cves.ByDay)
 	d.render(w, r, http.StatusOK, "overview", p)
 	return nil
+}
+
+// designKPIs picks the design-review KPIs out of a report; nil when it
+// holds none of them.
+func designKPIs(kpis map[string]any) *designSection {
+	var ds designSection
+	found := false
+	if v, ok := kpis["review_completion"].(store.ReviewCompletion); ok {
+		ds.Completion, found = &v, true
+	}
+	if v, ok := kpis["review_red_lines_at_approval"].(store.RedLinesAtApproval); ok {
+		ds.RedLines, found = &v, true
+	}
+	if v, ok := kpis["review_lead_time"].(store.LeadTime); ok {
+		ds.LeadTime, found = &v, true
+	}
+	if v, ok := kpis["review_first_pass"].(store.FirstPass); ok {
+		ds.FirstPass, found = &v, true
+	}
+	if v, ok := kpis["design_open_risks"].([]store.AgeBuckets); ok {
+		ds.Risks, found = v, true
+		for _, a := range v {
+			ds.RisksTotal += a.Total
+		}
+	}
+	if v, ok := kpis["design_exceptions_expiring"].(store.ExceptionsExpiring); ok {
+		ds.Expiring, found = &v, true
+	}
+	if !found {
+		return nil
+	}
+	return &ds
 }
 
 // severityNames lists the severities, most severe first.

@@ -3,9 +3,11 @@ package web
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -140,15 +142,26 @@ func layerRank(l string) int {
 	return len(layerOrder)
 }
 
-// withLayers adds each risk's layer (custom rules, unknown to the
-// catalogue, are "custom") and orders the risks by layer, red lines first,
-// then by severity.
-func withLayers(rs []review.Risk) []reviewRisk {
+// ruleLayers maps each built-in threat rule to its layer (one pass over
+// the catalogue instead of a lookup per risk).
+func ruleLayers() map[string]string {
+	rules := threat.Builtin()
+	out := make(map[string]string, len(rules))
+	for _, r := range rules {
+		out[r.ID] = string(r.Layer)
+	}
+	return out
+}
+
+// withLayers adds each risk's layer from layers (custom rules, unknown to
+// the catalogue, are "custom") and orders the risks by layer, red lines
+// first, then by severity.
+func withLayers(rs []review.Risk, layers map[string]string) []reviewRisk {
 	out := make([]reviewRisk, 0, len(rs))
 	for _, k := range rs {
-		layer := "custom"
-		if rule, ok := threat.Lookup(k.RuleID); ok {
-			layer = string(rule.Layer)
+		layer, ok := layers[k.RuleID]
+		if !ok {
+			layer = "custom"
 		}
 		out = append(out, reviewRisk{Risk: k, Layer: layer})
 	}
@@ -216,13 +229,11 @@ func countLayers(open, accepted []reviewRisk) []layerCount {
 // reviewDiagram draws the stored model's data-flow diagram, each element
 // coloured by its worst open risk. A stored model that no longer decodes
 // (written by an older schema) gives no diagram rather than a failed page.
-func reviewDiagram(rv *review.Review) (template.HTML, error) {
+// Diagrams are cached by the digests of the stored model and of the
+// colouring, so repeat views do not decode the model again.
+func (d *Dashboard) reviewDiagram(rv *review.Review) (template.HTML, error) {
 	if len(rv.Basis.ModelYAML) == 0 {
 		return "", nil
-	}
-	m, err := model.Decode("review model", rv.Basis.ModelYAML, model.Limits{})
-	if err != nil {
-		return "", fmt.Errorf("review %d: decode stored model: %w", rv.ID, err)
 	}
 	worst := make(map[string]finding.Severity)
 	for _, k := range rv.Risks.Open {
@@ -232,6 +243,35 @@ func reviewDiagram(rv *review.Review) (template.HTML, error) {
 		}
 		sev, _ := finding.ParseSeverity(k.Severity)
 		worst[el] = max(worst[el], sev)
+	}
+	key := diagramKey{model: sha256.Sum256(rv.Basis.ModelYAML), colours: coloursDigest(worst)}
+	if svg, ok := d.diagrams.get(key); ok {
+		return svg, nil
+	}
+	svg, err := drawDiagram(rv, worst)
+	if err != nil {
+		return "", err
+	}
+	d.diagrams.put(key, svg)
+	return svg, nil
+}
+
+// coloursDigest hashes a diagram's colouring, element by element in order.
+func coloursDigest(worst map[string]finding.Severity) [sha256.Size]byte {
+	h := sha256.New()
+	for _, el := range slices.Sorted(maps.Keys(worst)) {
+		fmt.Fprintf(h, "%q=%d\n", el, worst[el])
+	}
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// drawDiagram decodes the stored model of rv and draws it coloured by worst.
+func drawDiagram(rv *review.Review, worst map[string]finding.Severity) (template.HTML, error) {
+	m, err := model.Decode("review model", rv.Basis.ModelYAML, model.Limits{})
+	if err != nil {
+		return "", fmt.Errorf("review %d: decode stored model: %w", rv.ID, err)
 	}
 	// Diagram escapes every model string it writes into the SVG; the
 	// label names the image for screen readers.
@@ -279,10 +319,10 @@ func (d *Dashboard) renderReview(w http.ResponseWriter, r *http.Request, u User,
 	p := &reviewPage{base: d.base(r, u, fmt.Sprintf("Review %d: %s %s", rv.ID, rv.Product, rv.Release)), R: rv,
 		Problem: problem, Changed: changed, Form: form}
 	p.Nav = "reviews"
-	p.Open, p.Accepted = withLayers(rv.Risks.Open), withLayers(rv.Risks.Accepted)
+	p.Open, p.Accepted = withLayers(rv.Risks.Open, d.ruleLayers), withLayers(rv.Risks.Accepted, d.ruleLayers)
 	p.Layers = countLayers(p.Open, p.Accepted)
 	p.RedLines = rv.Risks.RedLines()
-	if p.Diagram, err = reviewDiagram(&rv); err != nil {
+	if p.Diagram, err = d.reviewDiagram(&rv); err != nil {
 		d.cfg.Logger.Warn("dashboard: review diagram", "review", rv.ID, "err", err)
 	}
 	p.IsOpen = rv.State == review.StateDraft || rv.State == review.StateInReview

@@ -135,6 +135,22 @@ func TestReviewApprovalEndToEnd(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", png)
 
+	// The overview's design-review section counts the approval.
+	do("overview", chromedp.Navigate(base+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#review-h")))
+	for sel, want := range map[string]string{"#review-rate": "100%", "#review-redlines": "0", "#review-first-pass": "100%"} {
+		if got := text(sel); got != want {
+			t.Errorf("overview %s: %q, want %q", sel, got, want)
+		}
+	}
+	if shot, err = chromedp.Run(bctx, chromedp.FullScreenshot(100)); err != nil {
+		t.Fatal(err)
+	}
+	png = filepath.Join(e2eArtifacts(t), "dashboard-overview-design-reviews.png")
+	if err := os.WriteFile(png, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", png)
+
 	// The gate passes now; a changed model re-opens the review.
 	gate(true)
 	m.Metadata.Owner += "-platform"
@@ -160,5 +176,15 @@ func TestReviewApprovalEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(actions, "\n"), "sam@example.com POST /ui/reviews/{id}/decision 303") {
 		t.Errorf("audit log lacks the approval:\n%s", strings.Join(actions, "\n"))
+	}
+	// The approval is one entry: the dashboard's, not a generic one too.
+	n := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Action, "POST /ui/reviews/") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d audit entries for the one dashboard post:\n%s", n, strings.Join(actions, "\n"))
 	}
 }

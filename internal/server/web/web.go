@@ -102,12 +102,21 @@ type Config struct {
 	// ReviewDecided, when set, is told of each review approved or
 	// rejected on the dashboard (the server sends it to the review webhook).
 	ReviewDecided func(ctx context.Context, rv *review.Review, a review.Action)
+	// Audit, when set, records the audit entry of a form post (what was
+	// acted on, the outcome); each post makes exactly one call. The server
+	// uses it to write the request's only audit entry. When nil, entries
+	// go to Store directly.
+	Audit func(r *http.Request, e store.AuditEntry)
 }
 
 // Dashboard serves the web pages. Make one with New.
 type Dashboard struct {
 	cfg Config
 	mux *http.ServeMux
+	// diagrams caches rendered review diagrams; ruleLayers maps built-in
+	// threat rules to their layers (both for the review pages).
+	diagrams   *diagramCache
+	ruleLayers map[string]string
 }
 
 // New builds the dashboard over cfg.Store, which must not be nil.
@@ -124,7 +133,7 @@ func New(cfg Config) *Dashboard {
 	if cfg.Auth == nil {
 		cfg.Auth = noAuth{}
 	}
-	d := &Dashboard{cfg: cfg, mux: http.NewServeMux()}
+	d := &Dashboard{cfg: cfg, mux: http.NewServeMux(), diagrams: newDiagramCache(diagramCacheEntries, diagramCacheBytes), ruleLayers: ruleLayers()}
 	d.mux.HandleFunc("GET "+Prefix+"static/style.css", serveCSS)
 	d.mux.Handle("GET "+Prefix+"{$}", d.page(d.overview))
 	d.mux.Handle("GET "+Prefix+"findings", d.page(d.findings))

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redline-sec/redline/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -28,6 +30,34 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
 	code := Execute(context.Background(), args, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// runWant runs the command line and fails the test unless it exits with
+// want; it returns stdout and stderr together.
+func runWant(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, args...)
+	if code != want {
+		t.Fatalf("redline %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out, errOut)
+	}
+	return out + errOut
+}
+
+// serverStore opens a new SQLite store for a test server and returns it
+// with the secret of its bootstrap admin token.
+func serverStore(t *testing.T) (*store.DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	admin, err := st.BootstrapToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, admin
 }
 
 // exampleDB builds the database of the bundled example once per test binary.

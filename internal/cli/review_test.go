@@ -70,15 +70,7 @@ func reviewModel(t *testing.T, dir string, expires time.Time, edit func(*model.M
 // and every decision reaches the audit log and the webhook.
 func TestReviewWorkflow(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	admin, err := st.BootstrapToken(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, admin := serverStore(t)
 	dev, _, err := st.CreateToken(ctx, store.NewToken{Name: "dev", Scopes: []string{store.ScopeUpload, store.ScopeRead}, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -110,14 +102,7 @@ func TestReviewWorkflow(t *testing.T) {
 	dir := t.TempDir()
 	v1 := reviewModel(t, dir, time.Now().AddDate(0, 2, 0), nil)
 	as := func(tok string) { t.Setenv("REDLINE_TOKEN", tok) }
-	must := func(want int, args ...string) string {
-		t.Helper()
-		code, out, stderr := run(t, args...)
-		if code != want {
-			t.Fatalf("redline %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out, stderr)
-		}
-		return out + stderr
-	}
+	must := func(want int, args ...string) string { t.Helper(); return runWant(t, want, args...) }
 
 	as(dev)
 	out := must(ExitOK, "review", "submit", v1, "--product", "shop", "--release", "2026.12")

@@ -16,15 +16,7 @@ import (
 // server's standards.
 func TestStandardServer(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	admin, err := st.BootstrapToken(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, admin := serverStore(t)
 	reader, _, err := st.CreateToken(ctx, store.NewToken{Name: "reader", Scopes: []string{store.ScopeRead}, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,14 +40,7 @@ func TestStandardServer(t *testing.T) {
 	if err := os.WriteFile(file, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	must := func(want int, args ...string) string {
-		t.Helper()
-		code, out, errOut := run(t, args...)
-		if code != want {
-			t.Fatalf("redline %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out, errOut)
-		}
-		return out + errOut
-	}
+	must := func(want int, args ...string) string { t.Helper(); return runWant(t, want, args...) }
 	if out := must(ExitOK, "standard", "publish", file, "--server", hs.URL); !strings.Contains(out, "published corp-checklist@2026H2 sha256:") {
 		t.Fatalf("publish: %s", out)
 	}

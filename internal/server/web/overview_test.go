@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/redline-sec/redline/internal/finding"
@@ -80,16 +79,7 @@ func TestOverviewDesignReviews(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, body := f.do(t, "GET", c.path, c.user, nil)
-			for _, w := range c.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("overview lacks %q", w)
-				}
-			}
-			for _, w := range c.not {
-				if strings.Contains(body, w) {
-					t.Errorf("overview holds %q", w)
-				}
-			}
+			checkBody(t, body, c.want, c.not)
 		})
 	}
 }
@@ -112,16 +102,7 @@ func TestOverviewRedLineAlert(t *testing.T) {
 		red := c.red
 		w := httptest.NewRecorder()
 		d.render(w, httptest.NewRequest("GET", "/ui/", nil), http.StatusOK, "overview", &overviewPage{Design: &designSection{RedLines: &red}})
-		body := w.Body.String()
-		for _, s := range c.want {
-			if !strings.Contains(body, s) {
-				t.Errorf("violations %d: page lacks %q", red.Violations, s)
-			}
-		}
-		for _, s := range c.not {
-			if strings.Contains(body, s) {
-				t.Errorf("violations %d: page holds %q", red.Violations, s)
-			}
-		}
+		t.Logf("%d violations", red.Violations)
+		checkBody(t, w.Body.String(), c.want, c.not)
 	}
 }

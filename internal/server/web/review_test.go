@@ -135,16 +135,7 @@ func TestReviewPages(t *testing.T) {
 			if res.StatusCode != c.status {
 				t.Fatalf("status %d, want %d:\n%s", res.StatusCode, c.status, body)
 			}
-			for _, w := range c.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("page lacks %q", w)
-				}
-			}
-			for _, w := range c.not {
-				if strings.Contains(body, w) {
-					t.Errorf("page holds %q", w)
-				}
-			}
+			checkBody(t, body, c.want, c.not)
 		})
 	}
 }

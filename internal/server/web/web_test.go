@@ -193,16 +193,7 @@ func TestPages(t *testing.T) {
 			if res.StatusCode != c.status {
 				t.Fatalf("status %d, want %d:\n%s", res.StatusCode, c.status, body)
 			}
-			for _, w := range c.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("page lacks %q", w)
-				}
-			}
-			for _, w := range c.not {
-				if strings.Contains(body, w) {
-					t.Errorf("page holds %q", w)
-				}
-			}
+			checkBody(t, body, c.want, c.not)
 			if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 				t.Errorf("CSP %q", csp)
 			}
@@ -463,16 +454,23 @@ func TestProductScope(t *testing.T) {
 			if res.StatusCode != c.status {
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, c.status, body)
 			}
-			for _, w := range c.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("missing %q", w)
-				}
-			}
-			for _, n := range c.not {
-				if strings.Contains(body, n) {
-					t.Errorf("shows %q", n)
-				}
-			}
+			checkBody(t, body, c.want, c.not)
 		})
+	}
+}
+
+// checkBody fails t for each string of want that body lacks and each
+// string of not that it holds.
+func checkBody(t *testing.T, body string, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	for _, w := range not {
+		if strings.Contains(body, w) {
+			t.Errorf("page holds %q", w)
+		}
 	}
 }

@@ -272,4 +272,17 @@ func TestReviewReleasesKeepTheirRisks(t *testing.T) {
 	if after := open(); !reflect.DeepEqual(after, before) {
 		t.Errorf("open design risks changed when the older release was submitted again:\nbefore %v\nafter  %v", before, after)
 	}
+	// The design KPIs count the current release (2027.03) once, not every
+	// release reviewed.
+	rep, err := ts.store.KPIs(context.Background(), store.KPIQuery{Product: "shop", Names: []string{"design_open_risks"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, b := range rep.KPIs["design_open_risks"].([]store.AgeBuckets) {
+		total += b.Total
+	}
+	if total != len(newer) {
+		t.Errorf("design_open_risks counts %d risks, want the %d of 2027.03", total, len(newer))
+	}
 }

@@ -111,12 +111,12 @@ var kpiDefinitions = []KPIDefinition{
 	{"open_by_age", "open findings (open or in triage) by severity and age in whole UTC days: up to 30, 31 to 60, 61 to 90 and over 90", kpiOpenByAge},
 	{"sla", "open findings older (in whole UTC days) than their severity's SLA, counted per severity and listed oldest first", kpiSLA},
 	{"mean_open_risk", "mean and total risk score (highest CVSS, else the severity's nominal score) of open findings", kpiMeanOpenRisk},
-	{"review_completion", "products that submitted a model for review whose current model (newest review not superseded) is approved, of all such products, in percent", kpiReviewCompletion},
+	{"review_completion", "products that submitted a model for review whose current release (the release whose first review was submitted last) has its review approved, of all such products, in percent", kpiReviewCompletion},
 	{"review_red_lines_at_approval", "review approvals in the period taken with open red-line risks (must be 0)", kpiReviewRedLines},
 	{"review_lead_time", "median and 90th percentile time from a model's submission to the approval or rejection of its review, of reviews decided in the period", kpiReviewLeadTime},
 	{"review_first_pass", "product releases whose first review decision fell in the period and was an approval, of all such releases, in percent", kpiReviewFirstPass},
-	{"design_open_risks", "open design risks (threat-model findings, open or in triage) by severity and age in whole UTC days: up to 30, 31 to 60, 61 to 90 and over 90", kpiDesignOpenRisks},
-	{"design_exceptions_expiring", "live acceptances of design risks, and those expiring within 30 days, soonest first", kpiDesignExceptionsExpiring},
+	{"design_open_risks", "open design risks (threat-model findings, open or in triage) of each product's current release, by severity and age in whole UTC days since any release first had the risk: up to 30, 31 to 60, 61 to 90 and over 90", kpiDesignOpenRisks},
+	{"design_exceptions_expiring", "live acceptances of design risks of each product's current release, and those expiring within 30 days, soonest first", kpiDesignExceptionsExpiring},
 }
 
 // KPIDefinitions lists the registered KPIs in registry order.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/redline-sec/redline/internal/finding"
 )
 
 // reviewFilter limits rows of the reviews alias to the scope's product.
@@ -18,8 +20,9 @@ func (s *kpiScope) reviewFilter(alias string) (string, []any) {
 // ReviewCompletion is the review_completion KPI.
 type ReviewCompletion struct {
 	// InScope counts the products that submitted a model for review,
-	// Approved those whose current model (the newest review not
-	// superseded) is approved; Rate is Approved/InScope in percent.
+	// Approved those whose current release's review (the review not
+	// superseded of the release whose first review was submitted last) is
+	// approved; Rate is Approved/InScope in percent.
 	InScope  int     `json:"in_scope"`
 	Approved int     `json:"approved"`
 	Rate     float64 `json:"rate_percent"`
@@ -30,10 +33,40 @@ type ReviewCompletion struct {
 	WithoutReview int `json:"products_without_review"`
 }
 
-func kpiReviewCompletion(ctx context.Context, d *DB, s *kpiScope) (any, error) {
+// currentReleases returns, per product in scope that submitted a model
+// for review, its current release: the one whose first review was
+// submitted last. A later review of an older release (a hotfix) does not
+// make that release current again.
+func (d *DB) currentReleases(ctx context.Context, s *kpiScope) (map[string]string, error) {
 	cond, args := s.reviewFilter("r")
-	rows, err := d.query(ctx, `SELECT r.product, r.state FROM reviews r WHERE r.state <> 'superseded'`+cond+`
-		AND r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.product = r.product AND r2.state <> 'superseded')
+	rows, err := d.query(ctx, `SELECT r.product, r.release_name, MIN(r.id) FROM reviews r WHERE 1 = 1`+cond+
+		` GROUP BY r.product, r.release_name`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	current := map[string]string{}
+	first := map[string]int64{}
+	for rows.Next() {
+		var product, release string
+		var id int64
+		if err := rows.Scan(&product, &release, &id); err != nil {
+			return nil, err
+		}
+		if id > first[product] {
+			current[product], first[product] = release, id
+		}
+	}
+	return current, rows.Err()
+}
+
+func kpiReviewCompletion(ctx context.Context, d *DB, s *kpiScope) (any, error) {
+	current, err := d.currentReleases(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	cond, args := s.reviewFilter("r")
+	rows, err := d.query(ctx, `SELECT r.product, r.release_name, r.state FROM reviews r WHERE r.state <> 'superseded'`+cond+`
 		ORDER BY r.product`, args...)
 	if err != nil {
 		return nil, err
@@ -41,9 +74,12 @@ func kpiReviewCompletion(ctx context.Context, d *DB, s *kpiScope) (any, error) {
 	defer rows.Close()
 	out := ReviewCompletion{Pending: []string{}}
 	for rows.Next() {
-		var product, state string
-		if err := rows.Scan(&product, &state); err != nil {
+		var product, release, state string
+		if err := rows.Scan(&product, &release, &state); err != nil {
 			return nil, err
+		}
+		if current[product] != release {
+			continue
 		}
 		out.InScope++
 		if state == "approved" {
@@ -184,20 +220,105 @@ func kpiReviewFirstPass(ctx context.Context, d *DB, s *kpiScope) (any, error) {
 	return out, nil
 }
 
-func kpiDesignOpenRisks(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	cond, pargs := s.productCheck("f")
-	d30, d60, d90 := (s.today()-30)*86400, (s.today()-60)*86400, (s.today()-90)*86400
-	rows, err := d.query(ctx, `SELECT f.severity,
-		SUM(CASE WHEN f.first_seen >= ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN f.first_seen >= ? AND f.first_seen < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN f.first_seen >= ? AND f.first_seen < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN f.first_seen < ? THEN 1 ELSE 0 END)
-		FROM findings f WHERE f.kind = 'design' AND f.state IN ('open', 'in_triage')`+cond+` GROUP BY f.severity`,
-		append([]any{d30, d60, d30, d90, d60, d90}, pargs...)...)
+// pastReleaseTargets returns the model targets the design KPIs leave out:
+// those of a product's releases other than its current one
+// (currentReleases). Each release is its own target, so without this a
+// risk would count once for every release ever reviewed, and the risks of
+// old releases, which no new model of theirs will close, would count for
+// good. Products that never submitted a review have none.
+func (d *DB) pastReleaseTargets(ctx context.Context, s *kpiScope) (map[int64]bool, error) {
+	current, err := d.currentReleases(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	return scanAgeBuckets(rows)
+	cond, args := "", []any{}
+	if s.product != "" {
+		cond, args = " AND p.name = ?", []any{s.product}
+	}
+	rows, err := d.query(ctx, `SELECT t.id, p.name, t.name FROM targets t JOIN products p ON p.id = t.product_id
+		WHERE t.kind = 'model'`+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		var product, name string
+		if err := rows.Scan(&id, &product, &name); err != nil {
+			return nil, err
+		}
+		if rel, ok := current[product]; ok && name != product+"@"+rel {
+			out[id] = true
+		}
+	}
+	return out, rows.Err()
+}
+
+func kpiDesignOpenRisks(ctx context.Context, d *DB, s *kpiScope) (any, error) {
+	past, err := d.pastReleaseTargets(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	// A risk's age runs from the first release that had it: the earliest
+	// first sighting of its fingerprint (rule, product and element) in any
+	// release of the product.
+	cond, pargs := s.productCheck("f")
+	rows, err := d.query(ctx, `SELECT f.fingerprint, f.severity, f.first_seen, f.state, f.target_id
+		FROM findings f WHERE f.kind = 'design'`+cond, pargs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type open struct {
+		fingerprint string
+		severity    int
+	}
+	since := map[string]int64{}
+	var counted []open
+	for rows.Next() {
+		var o open
+		var first, target int64
+		var state State
+		if err := rows.Scan(&o.fingerprint, &o.severity, &first, &state, &target); err != nil {
+			return nil, err
+		}
+		if f, ok := since[o.fingerprint]; !ok || first < f {
+			since[o.fingerprint] = first
+		}
+		if isOpen(state) && !past[target] {
+			counted = append(counted, o)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	by := map[finding.Severity]*AgeBuckets{}
+	for _, sev := range severitiesDesc {
+		by[sev] = &AgeBuckets{Severity: sev.String()}
+	}
+	for _, o := range counted {
+		b := by[finding.Severity(o.severity)]
+		if b == nil {
+			continue
+		}
+		switch age := s.today() - since[o.fingerprint]/86400; {
+		case age <= 30:
+			b.Upto30++
+		case age <= 60:
+			b.Upto60++
+		case age <= 90:
+			b.Upto90++
+		default:
+			b.Over90++
+		}
+		b.Total++
+	}
+	out := make([]AgeBuckets, 0, len(severitiesDesc))
+	for _, sev := range severitiesDesc {
+		out = append(out, *by[sev])
+	}
+	return out, nil
 }
 
 // ExpiringException is one accepted design risk whose acceptance ends soon.
@@ -220,30 +341,40 @@ type ExceptionsExpiring struct {
 }
 
 func kpiDesignExceptionsExpiring(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	cond, pargs := s.productCheck("f")
-	from := ` FROM exceptions e JOIN findings f ON f.id = e.finding_id
-		WHERE e.ended_at IS NULL AND f.kind = 'design' AND f.state = 'accepted' AND e.expires_at > ?` + cond
-	out := ExceptionsExpiring{List: []ExpiringException{}}
-	if err := d.queryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.expires_at <= ? THEN 1 ELSE 0 END), 0)"+from,
-		append([]any{s.now + 30*86400, s.now}, pargs...)...).Scan(&out.Active, &out.Expiring); err != nil {
+	past, err := d.pastReleaseTargets(ctx, s)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := d.query(ctx, `SELECT f.id, p.name, f.rule_id, e.owner, e.expires_at`+
-		` FROM exceptions e JOIN findings f ON f.id = e.finding_id JOIN targets t ON t.id = f.target_id JOIN products p ON p.id = t.product_id
-		WHERE e.ended_at IS NULL AND f.kind = 'design' AND f.state = 'accepted' AND e.expires_at > ? AND e.expires_at <= ?`+cond+
-		` ORDER BY e.expires_at, f.id LIMIT ?`, append(append([]any{s.now, s.now + 30*86400}, pargs...), s.maxBreaches)...)
+	// Live acceptances of design risks are few: read them all, soonest
+	// first, and leave out those of past releases here.
+	cond, pargs := s.productCheck("f")
+	rows, err := d.query(ctx, `SELECT f.id, p.name, f.rule_id, e.owner, e.expires_at, f.target_id
+		FROM exceptions e JOIN findings f ON f.id = e.finding_id JOIN targets t ON t.id = f.target_id JOIN products p ON p.id = t.product_id
+		WHERE e.ended_at IS NULL AND f.kind = 'design' AND f.state = 'accepted' AND e.expires_at > ?`+cond+
+		` ORDER BY e.expires_at, f.id`, append([]any{s.now}, pargs...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := ExceptionsExpiring{List: []ExpiringException{}}
 	for rows.Next() {
 		var x ExpiringException
-		var exp int64
-		if err := rows.Scan(&x.FindingID, &x.Product, &x.RuleID, &x.Owner, &exp); err != nil {
+		var exp, target int64
+		if err := rows.Scan(&x.FindingID, &x.Product, &x.RuleID, &x.Owner, &exp, &target); err != nil {
 			return nil, err
 		}
-		x.ExpiresAt = fromUnix(exp)
-		out.List = append(out.List, x)
+		if past[target] {
+			continue
+		}
+		out.Active++
+		if exp > s.now+30*86400 {
+			continue
+		}
+		out.Expiring++
+		if len(out.List) < s.maxBreaches {
+			x.ExpiresAt = fromUnix(exp)
+			out.List = append(out.List, x)
+		}
 	}
 	return out, rows.Err()
 }

@@ -188,16 +188,42 @@ func TestReviewKPIs(t *testing.T) {
 		decide(bill2, true)
 		// shop moves to 2.0 and is not approved yet.
 		submit("shop", "2.0", "h5")
-		// Design findings: one open high, one accepted expiring in 10 days.
-		mt := finding.Target{Kind: "model", Name: "shop"}
-		open := finding.Finding{Kind: finding.KindDesign, RuleID: "RL-NET-003", Severity: finding.SeverityHigh, Target: mt, Location: finding.Location{Object: "interface/a"}}
-		open.Fingerprint = open.ComputeFingerprint()
-		acc := finding.Finding{Kind: finding.KindDesign, RuleID: "RL-APP-002", Severity: finding.SeverityMedium, Target: mt, Location: finding.Location{Object: "component/b"}}
-		acc.Fingerprint = acc.ComputeFingerprint()
-		if _, err := d.Ingest(ctx, &Scan{ID: "m1", Product: "shop", Target: mt, Findings: []finding.Finding{open},
-			Suppressed: []Suppressed{{Finding: acc, Owner: "team", Reason: "rollout", Expires: clk.Now().Add(10 * day)}}}); err != nil {
-			t.Fatal(err)
+		// app 2.0 is approved after 1.0; a later hotfix model of 1.0 waits
+		// for review, but 2.0 stays app's current release.
+		decide(submit("app", "1.0", "h6"), true)
+		decide(submit("app", "2.0", "h7"), true)
+		submit("app", "1.0", "h8")
+		// Design findings, one risk identity per rule, product and element
+		// whatever the release: shop 1.0's model had A (high) and C (low)
+		// open; 40 days later 2.0 has A open and B accepted until 10 days
+		// from then; a hotfix model of 1.0 still has A and C, and accepts B
+		// until 5 days from then. Only 2.0
+		// counts, and A's age runs from 1.0.
+		risk := func(rule, object string, sev finding.Severity) finding.Finding {
+			f := finding.Finding{Kind: finding.KindDesign, RuleID: rule, Severity: sev, Target: finding.Target{Kind: "model", Name: "shop"},
+				Location: finding.Location{Object: object}}
+			f.Fingerprint = f.ComputeFingerprint()
+			return f
 		}
+		a, b, c := risk("RL-NET-003", "interface/a", finding.SeverityHigh), risk("RL-APP-002", "component/b", finding.SeverityMedium),
+			risk("RL-HOST-001", "component/c", finding.SeverityLow)
+		ingest := func(id, release string, fs []finding.Finding, sup []Suppressed) {
+			t.Helper()
+			mt := finding.Target{Kind: "model", Name: "shop@" + release}
+			for i := range fs {
+				fs[i].Target = mt
+			}
+			for i := range sup {
+				sup[i].Finding.Target = mt
+			}
+			if _, err := d.Ingest(ctx, &Scan{ID: id, Product: "shop", Target: mt, Findings: fs, Suppressed: sup}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ingest("m1", "1.0", []finding.Finding{a, c}, nil)
+		clk.Advance(40 * day)
+		ingest("m2", "2.0", []finding.Finding{a}, []Suppressed{{Finding: b, Owner: "team", Reason: "rollout", Expires: clk.Now().Add(10 * day)}})
+		ingest("m3", "1.0", []finding.Finding{a, c}, []Suppressed{{Finding: b, Owner: "team", Reason: "hotfix", Expires: clk.Now().Add(5 * day)}})
 		clk.Advance(day)
 		rep, err := d.KPIs(ctx, KPIQuery{Names: []string{"review_completion", "review_red_lines_at_approval", "review_lead_time",
 			"review_first_pass", "design_open_risks", "design_exceptions_expiring"}})
@@ -205,21 +231,22 @@ func TestReviewKPIs(t *testing.T) {
 			t.Fatal(err)
 		}
 		comp := rep.KPIs["review_completion"].(ReviewCompletion)
-		if comp.InScope != 3 || comp.Approved != 1 || comp.Rate != 33.33 || len(comp.Pending) != 2 || comp.Pending[0] != "shop" || comp.Pending[1] != "web" {
+		if comp.InScope != 4 || comp.Approved != 2 || comp.Rate != 50 || len(comp.Pending) != 2 || comp.Pending[0] != "shop" || comp.Pending[1] != "web" {
 			t.Errorf("review_completion = %+v", comp)
 		}
-		if rl := rep.KPIs["review_red_lines_at_approval"].(RedLinesAtApproval); rl.Approvals != 2 || rl.Violations != 0 {
+		if rl := rep.KPIs["review_red_lines_at_approval"].(RedLinesAtApproval); rl.Approvals != 4 || rl.Violations != 0 {
 			t.Errorf("review_red_lines_at_approval = %+v", rl)
 		}
-		// Lead times: 2 days (shop), 4 days (billing rejected), 10 days (billing 2).
-		if lt := rep.KPIs["review_lead_time"].(LeadTime); lt.Decided != 3 || lt.MedianDays != 4 || lt.P90Days != 10 {
+		// Lead times: 2 days (shop), 4 days (billing rejected), 10 days
+		// (billing 2), 0 days (app 1.0 and 2.0).
+		if lt := rep.KPIs["review_lead_time"].(LeadTime); lt.Decided != 5 || lt.MedianDays != 2 || lt.P90Days != 10 {
 			t.Errorf("review_lead_time = %+v", lt)
 		}
-		if fp := rep.KPIs["review_first_pass"].(FirstPass); fp.Releases != 2 || fp.Approved != 1 || fp.Rate != 50 {
+		if fp := rep.KPIs["review_first_pass"].(FirstPass); fp.Releases != 4 || fp.Approved != 3 || fp.Rate != 75 {
 			t.Errorf("review_first_pass = %+v", fp)
 		}
 		risks := rep.KPIs["design_open_risks"].([]AgeBuckets)
-		if risks[1].Severity != "high" || risks[1].Upto30 != 1 || risks[1].Total != 1 || risks[2].Total != 0 {
+		if risks[1].Severity != "high" || risks[1].Upto60 != 1 || risks[1].Total != 1 || risks[2].Total != 0 || risks[3].Total != 0 {
 			t.Errorf("design_open_risks = %+v", risks)
 		}
 		ex := rep.KPIs["design_exceptions_expiring"].(ExceptionsExpiring)

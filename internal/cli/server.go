@@ -141,7 +141,8 @@ failed delivery is logged and retried on the next sweep; it never fails an
 upload.
 
 Behind a reverse proxy or load balancer, name it with --trusted-proxy (a CIDR
-prefix or an address; repeat for several). For requests whose TCP peer is
+prefix or an address; repeat for several). Name only the proxies: any host
+inside a trusted prefix can claim any client address. For requests whose TCP peer is
 inside one of them, the client address (in the audit log, the sign-in rate
 limits and session records) is read from X-Forwarded-For, or from RFC 7239
 Forwarded for= when there is no X-Forwarded-For: the rightmost address that
@@ -150,7 +151,7 @@ header. From any other peer both headers are ignored, so clients cannot
 choose their own address; a malformed or oversized header (over 4 KiB, or
 over 32 trusted hops) also leaves the peer's address.`,
 		Example: `  redline server                                   # SQLite in ~/.local/share/redline/server
-  redline server --listen 0.0.0.0:8080 --trusted-proxy 10.0.0.0/8 --trusted-proxy 192.0.2.7
+  redline server --listen 0.0.0.0:8080 --trusted-proxy 10.20.0.0/28 --trusted-proxy 192.0.2.7
   redline server --listen 0.0.0.0:8080 --data-dir /var/lib/redline
   REDLINE_DATABASE=postgres://redline@db/redline redline server
   redline server --sla critical=3,high=14

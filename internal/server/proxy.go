@@ -158,6 +158,9 @@ func joinBounded(fields []string) (string, bool) {
 func parseHop(s string) (netip.Addr, bool) {
 	s = strings.TrimSpace(s)
 	if ap, err := netip.ParseAddrPort(s); err == nil {
+		if ap.Addr().Zone() != "" {
+			return netip.Addr{}, false // a zone is free text; never let it into the audit log
+		}
 		return ap.Addr().Unmap(), true
 	}
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")

@@ -59,6 +59,8 @@ func TestClientAddr(t *testing.T) {
 		{"malformed walked entry", "10.0.0.1:4000", []string{"203.0.113.5, not-an-ip"}, nil, ""},
 		{"empty entry", "10.0.0.1:4000", []string{"203.0.113.5, "}, nil, ""},
 		{"zone", "10.0.0.1:4000", []string{"fe80::1%eth0"}, nil, ""},
+		{"zone with a port", "10.0.0.1:4000", []string{`[fe80::1%"><img src=x> spoofed]:1`}, nil, ""},
+		{"Forwarded zone with a port", "10.0.0.1:4000", nil, []string{`for="[fe80::1%eth0]:1"`}, ""},
 		{"too long", "10.0.0.1:4000", []string{long}, nil, ""},
 		{"too many trusted hops", "10.0.0.1:4000", []string{deep}, nil, ""},
 		{"X-Forwarded-For wins over Forwarded", "10.0.0.1:4000", []string{"203.0.113.5"}, []string{"for=203.0.113.6"}, "203.0.113.5"},

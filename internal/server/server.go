@@ -83,6 +83,8 @@ type Server struct {
 	signIn  signInLimits // rate limits of sign-in
 	// alertKick wakes the alert loop after an upload.
 	alertKick chan struct{}
+	// standards keeps the standards reviews are checked against, parsed.
+	standards *standardCache
 }
 
 // New builds a server over a store.
@@ -115,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.SessionIdle = DefaultSessionIdle
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(), signIn: newSignInLimits(),
-		alertKick: make(chan struct{}, 1)}
+		alertKick: make(chan struct{}, 1), standards: &standardCache{}}
 	if cfg.OIDC != nil {
 		o, err := newOIDC(*cfg.OIDC)
 		if err != nil {

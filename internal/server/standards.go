@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redline-sec/redline/internal/design/standard"
@@ -111,7 +112,7 @@ func (s *Server) publishStandard(w http.ResponseWriter, r *http.Request, c *call
 		return errorf(http.StatusBadRequest, "invalid standard:\n%v", err)
 	}
 	c.object = "standard " + st.Ref()
-	builtins, err := standard.Builtin()
+	builtins, err := s.standards.builtin()
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func (s *Server) publishStandard(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) listStandards(w http.ResponseWriter, r *http.Request, _ *call) error {
-	builtins, err := standard.Builtin()
+	builtins, err := s.standards.builtin()
 	if err != nil {
 		return err
 	}
@@ -200,7 +201,7 @@ func (s *Server) getStandard(w http.ResponseWriter, r *http.Request, _ *call) er
 // version published on this server, checked against the hash it was
 // published with. An unknown ref is an error wrapping store.ErrNotFound.
 func (s *Server) findStandard(ctx context.Context, ref string) (*standard.Standard, error) {
-	builtins, err := standard.Builtin()
+	builtins, err := s.standards.builtin()
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +214,9 @@ func (s *Server) findStandard(ctx context.Context, ref string) (*standard.Standa
 	if err != nil {
 		return nil, err
 	}
+	if st := s.standards.get(ref, rec.Hash); st != nil {
+		return st, nil
+	}
 	st, err := standard.Parse(ref, rec.Content)
 	if err != nil {
 		return nil, fmt.Errorf("published standard %s no longer loads: %w", ref, err)
@@ -220,7 +224,50 @@ func (s *Server) findStandard(ctx context.Context, ref string) (*standard.Standa
 	if st.Ref() != ref || st.Hash() != rec.Hash {
 		return nil, fmt.Errorf("published standard %s: stored as %s, content now reads as %s %s", ref, rec.Hash, st.Ref(), st.Hash())
 	}
+	s.standards.put(ref, rec.Hash, st)
 	return st, nil
+}
+
+// maxCachedStandards bounds the parsed published standards kept.
+const maxCachedStandards = 64
+
+// standardCache keeps parsed standards: the built-in ones, and published
+// versions by reference and content hash. A published version never
+// changes, so parsing it and compiling its CEL rules and checklist
+// conditions once is enough; the hash in the key keeps a cached copy from
+// outliving the stored one.
+type standardCache struct {
+	mu        sync.Mutex
+	builtins  []*standard.Standard
+	published map[string]*standard.Standard
+}
+
+func (c *standardCache) builtin() ([]*standard.Standard, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.builtins == nil {
+		b, err := standard.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		c.builtins = b
+	}
+	return c.builtins, nil
+}
+
+func (c *standardCache) get(ref, hash string) *standard.Standard {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.published[ref+" "+hash]
+}
+
+func (c *standardCache) put(ref, hash string, st *standard.Standard) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.published == nil || len(c.published) >= maxCachedStandards {
+		c.published = make(map[string]*standard.Standard)
+	}
+	c.published[ref+" "+hash] = st
 }
 
 // PublishStandard sends a standard file to the server's registry.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -255,5 +256,35 @@ func TestReviewAgainstPublishedStandard(t *testing.T) {
 	blockers := strings.Join(rv.Blockers("sec", rv.SubmittedAt), "; ")
 	if !strings.Contains(blockers, "1 open red-line risk(s)") || !strings.Contains(blockers, "CORP-DB-001 on component/db") {
 		t.Fatalf("blockers: %s", blockers)
+	}
+}
+
+// TestStandardCache: a published version is parsed once, and a stored
+// copy whose hash differs from the cached one is parsed again.
+func TestStandardCache(t *testing.T) {
+	var c standardCache
+	a, err := standard.Parse("a.yaml", []byte(corpStandard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.get(a.Ref(), a.Hash()) != nil {
+		t.Fatal("empty cache answered")
+	}
+	c.put(a.Ref(), a.Hash(), a)
+	if c.get(a.Ref(), a.Hash()) != a || c.get(a.Ref(), "sha256:other") != nil {
+		t.Error("cache keyed wrongly")
+	}
+	for i := range maxCachedStandards + 1 {
+		c.put(fmt.Sprintf("x@%d", i), "h", a)
+	}
+	if len(c.published) > maxCachedStandards {
+		t.Errorf("cache holds %d standards, bound %d", len(c.published), maxCachedStandards)
+	}
+	b1, err := c.builtin()
+	if err != nil || len(b1) == 0 {
+		t.Fatalf("built-in standards: %v %v", b1, err)
+	}
+	if b2, _ := c.builtin(); &b2[0] != &b1[0] {
+		t.Error("built-in standards parsed again")
 	}
 }

@@ -320,6 +320,14 @@ func (d *DB) Findings(ctx context.Context, q FindingQuery) (FindingPage, error) 
 	}
 	// One more row than the page says whether the walk goes on beyond it.
 	more := len(ids) > limit
+	if pos.backward && !more {
+		// Going back reached the start, and the findings before the cursor
+		// may no longer fill a page (some changed state since): answer
+		// with the first page itself, never a short or empty page that
+		// has no way on.
+		q.Cursor = ""
+		return d.Findings(ctx, q)
+	}
 	ids = ids[:min(len(ids), limit)]
 	page := FindingPage{Findings: []Finding{}}
 	if len(ids) == 0 {

@@ -97,3 +97,46 @@ func TestFindingsPagingBack(t *testing.T) {
 		}
 	})
 }
+
+// TestFindingsPagingBackToChangedStart: when the findings before a page
+// left the filter since it was reached, going back answers with the first
+// page as it is now, never an empty page without links.
+func TestFindingsPagingBackToChangedStart(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *DB, _ *clock) {
+		ctx := context.Background()
+		var fs []finding.Finding
+		for i := range 12 {
+			fs = append(fs, vuln(fmt.Sprintf("GO-%03d", i), "pkg", finding.SeverityHigh))
+		}
+		mustIngest(t, d, scanOf("s1", fs...))
+		open := FindingQuery{States: []State{StateOpen}, Limit: 5}
+		first, err := d.Findings(ctx, open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := open
+		q.Cursor = first.Next
+		second, err := d.Findings(ctx, q)
+		if err != nil || second.Prev == "" {
+			t.Fatalf("second page: prev %q, %v", second.Prev, err)
+		}
+		for _, f := range first.Findings {
+			if _, err := d.Transition(ctx, f.ID, Change{To: StateInTriage, Actor: "t", Reason: "look"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q.Cursor = second.Prev
+		back, err := d.Findings(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, err := d.Findings(ctx, open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Findings) != 5 || back.Prev != "" || back.Next != now.Next || back.Findings[0].ID != now.Findings[0].ID {
+			t.Errorf("back from the second page: %d findings, prev %q, next %q; the first page now starts at %d, next %q",
+				len(back.Findings), back.Prev, back.Next, now.Findings[0].ID, now.Next)
+		}
+	})
+}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -156,5 +158,10 @@ func (d *DB) PublishedStandards(ctx context.Context) ([]StandardVersion, error) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list standards: %w", err)
 	}
+	// Sorted here by bytes: PostgreSQL's ORDER BY follows the database's
+	// collation, which need not agree with SQLite's.
+	slices.SortFunc(out, func(a, b StandardVersion) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Version, b.Version))
+	})
 	return out, nil
 }

@@ -64,7 +64,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "ignore file (default: "+policy.DefaultIgnoreFile+" in the scanned directory, if present)")
 	fl.StringVar(&f.policyFile, "policy", "", "policy file: per-kind thresholds, CEL rules, red lines, exceptions (default: "+policy.DefaultPolicyFile+" in the scanned directory, if present)")
 	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln", "misconfig", "secret"}, "what to look for: vuln (vulnerable packages), misconfig (Dockerfile and Kubernetes checks), secret (hard-coded credentials)")
-	fl.StringVar(&f.secretMaxSize, "secret-max-file-size", "32MiB", "largest file the secret scanner reads; bigger files are not read (disk images and dumps can be bigger)")
+	fl.StringVar(&f.secretMaxSize, "secret-max-file-size", "32MiB", "largest file the secret scanner reads; bigger files are not read, and a warning counts them (disk images and dumps can be bigger)")
 	fl.StringVar(&f.secretConfig, "secret-config", "", "gitleaks TOML configuration for the secret scanner ([extend] useDefault = true adds Redline's built-in rules)")
 	fl.StringSliceVar(&f.vexFiles, "vex", nil, "OpenVEX document whose not_affected and fixed statements suppress vulnerabilities (repeatable)")
 	fl.StringVar(&f.alertWebhook, "alert-webhook", "", "POST a JSON alert here when the gate blocks (env REDLINE_ALERT_WEBHOOK)")
@@ -273,17 +273,23 @@ func (sf *scanFlags) check() error {
 // has validated sf with sf.check.
 func (g *globals) assess(ctx context.Context, inv *scan.Inventory, gate policy.Gate, sf *scanFlags) error {
 	mopts, _ := parsePlatform(sf.platform)
-	db, err := vulndb.Open(g.dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if st, err := db.Status(); err == nil {
-		g.warnIfStale(st)
+	scanners, _ := sf.scanOptions()
+	// Without the vulnerability scanner no database is needed.
+	var db *vulndb.DB
+	if !scanners.NoVuln {
+		var err error
+		if db, err = vulndb.Open(g.dbPath); err != nil {
+			return err
+		}
+		defer db.Close()
+		if st, err := db.Status(); err == nil {
+			g.warnIfStale(st)
+		}
 	}
 	bi := readBuildInfo()
 	r, err := scan.Assess(ctx, inv, scan.Options{
 		DB:        db,
+		Scanners:  scanners,
 		Gate:      gate,
 		Match:     mopts,
 		Notifiers: sf.notifiers(),

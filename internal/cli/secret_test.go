@@ -66,3 +66,27 @@ func TestScanSecrets(t *testing.T) {
 		t.Errorf("--scanners without secret: exit %d", code)
 	}
 }
+
+// TestScanSecretsOnly: without the vulnerability scanner no database is
+// needed, and a file over the secret size limit is reported as unread.
+func TestScanSecretsOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "deploy.sh"), "export GITHUB_TOKEN="+fakeToken+"\n")
+	writeFile(t, filepath.Join(dir, "dump.sql"), strings.Repeat("INSERT INTO t VALUES (1);\n", 50000))
+	missing := filepath.Join(t.TempDir(), "no.db")
+	code, out, stderr := run(t, "scan", "fs", "-q", "--db", missing, "--scanners", "secret", "--secret-max-file-size", "1MiB", "-f", "json", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rep := decode(t, out)
+	if keys := findingKeys(rep); len(keys) != 1 || !strings.HasSuffix(keys[0], " deploy.sh") {
+		t.Errorf("findings %v, want the token in deploy.sh", keys)
+	}
+	if !strings.Contains(out, "1 file(s) larger than the secret scanner's 1 MiB limit were not read for secrets") || !strings.Contains(out, `"dump.sql"`) {
+		t.Errorf("no warning about dump.sql in the report:\n%s", out)
+	}
+	// The vulnerability scanner still needs its database.
+	if code, _, stderr := run(t, "scan", "fs", "-q", "--db", missing, dir); code != ExitError || !strings.Contains(stderr, "no vulnerability database") {
+		t.Errorf("vuln scan without a database: exit %d: %s", code, stderr)
+	}
+}

@@ -75,7 +75,7 @@ type Inventory struct {
 
 // Run scans the artifact and returns the report with the gate's decision.
 func Run(ctx context.Context, a artifact.Artifact, opts Options) (*report.Report, error) {
-	if opts.DB == nil {
+	if opts.DB == nil && !opts.Scanners.NoVuln {
 		return nil, fmt.Errorf("scan %s: no vulnerability database", a.Target().Name)
 	}
 	inv, err := Catalog(ctx, a, opts)
@@ -152,28 +152,36 @@ func Catalog(ctx context.Context, a artifact.Artifact, opts Options) (*Inventory
 }
 
 // Assess matches an inventory against the database and applies the gate.
+// Without the vulnerability scanner (Scanners.NoVuln) it needs no database
+// and matches nothing.
 func Assess(ctx context.Context, inv *Inventory, opts Options) (*report.Report, error) {
 	log := logger(opts)
-	if opts.DB == nil {
+	if opts.DB == nil && !opts.Scanners.NoVuln {
 		return nil, fmt.Errorf("scan %s: no vulnerability database", inv.Target.Name)
 	}
-	start := time.Now()
-	findings, err := match.New(opts.DB, opts.Match).Match(ctx, inv.Target, inv.Packages)
-	if err != nil {
-		return nil, fmt.Errorf("match %s: %w", inv.Target.Name, err)
+	var findings []finding.Finding
+	if opts.DB != nil {
+		start := time.Now()
+		var err error
+		findings, err = match.New(opts.DB, opts.Match).Match(ctx, inv.Target, inv.Packages)
+		if err != nil {
+			return nil, fmt.Errorf("match %s: %w", inv.Target.Name, err)
+		}
+		log.Debug("match done", "findings", len(findings), "took", time.Since(start))
 	}
 	findings = append(findings, inv.Findings...)
-	log.Debug("match done", "findings", len(findings), "took", time.Since(start))
 
 	r := &report.Report{
 		Tool:     opts.Tool,
 		Target:   inv.Target,
 		Packages: inv.Packages,
 	}
-	if info, err := databaseInfo(opts.DB); err != nil {
-		log.Warn("read database status", "err", err)
-	} else {
-		r.Database = info
+	if opts.DB != nil {
+		if info, err := databaseInfo(opts.DB); err != nil {
+			log.Warn("read database status", "err", err)
+		} else {
+			r.Database = info
+		}
 	}
 	r.AddWalkWarnings(inv.Warnings)
 	d := opts.Gate.Evaluate(findings)

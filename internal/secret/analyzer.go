@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/redline-sec/redline/internal/finding"
@@ -39,6 +40,14 @@ type Analyzer struct {
 	name string
 
 	scanBinaries bool
+
+	// mu guards the count of files left unread for their size, which
+	// Summary reports: a secret hidden in a large file must not go
+	// unmentioned.
+	mu       sync.Mutex
+	oversize int
+	largest  string
+	largestN int64
 }
 
 // NewAnalyzer returns an analyzer that adds the secrets it finds with rules
@@ -83,10 +92,42 @@ func (a *Analyzer) Wants(p string, info fs.FileInfo) bool {
 	if len(a.det.DetectPath(p)) > 0 {
 		return true
 	}
-	if info != nil && info.Size() > a.max {
+	if skipExt[strings.ToLower(path.Ext(p))] {
 		return false
 	}
-	return !skipExt[strings.ToLower(path.Ext(p))]
+	if info != nil && info.Size() > a.max {
+		a.mu.Lock()
+		a.oversize++
+		if info.Size() > a.largestN {
+			a.largest, a.largestN = p, info.Size()
+		}
+		a.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// Summary reports, as one warning, the files of the walk just finished
+// that were too large to read for secrets.
+func (a *Analyzer) Summary() []walk.Warning {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.oversize == 0 {
+		return nil
+	}
+	w := walk.Warning{Path: a.largest, Analyzer: a.name, Message: fmt.Sprintf(
+		"%d file(s) larger than the secret scanner's %s limit were not read for secrets (the largest, %s, is shown); raise --secret-max-file-size to read them",
+		a.oversize, mebibytes(a.max), mebibytes(a.largestN))}
+	a.oversize, a.largest, a.largestN = 0, "", 0
+	return []walk.Warning{w}
+}
+
+// mebibytes writes a size for people: "32 MiB", "51.3 MiB", "900 bytes".
+func mebibytes(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MiB"
 }
 
 // Analyze reads the file and reports its secrets.

@@ -150,6 +150,14 @@ func TestAnalyzerWantsAndSkips(t *testing.T) {
 			t.Errorf("Wants(%s) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
+	// The file left out for its size is reported once, then forgotten.
+	sum := a.Summary()
+	if len(sum) != 1 || sum[0].Path != "b.txt" || !strings.Contains(sum[0].Message, "1 file(s) larger than the secret scanner's 64 bytes limit") {
+		t.Errorf("summary %+v", sum)
+	}
+	if again := a.Summary(); again != nil {
+		t.Errorf("summary repeated: %+v", again)
+	}
 	// A NUL in the first 8 KiB marks a binary file: only path rules apply.
 	bin := append([]byte("\x00\x01"), []byte(fakeGHP)...)
 	if err := a.Analyze(context.Background(), walk.BytesFile("tool.bin", bin)); err != nil {

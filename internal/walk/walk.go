@@ -6,6 +6,7 @@
 package walk
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,14 @@ type Analyzer interface {
 	// Analyze reads the file. It may be called concurrently for different files.
 	// An error is a warning about that file; it does not stop the walk.
 	Analyze(ctx context.Context, f *File) error
+}
+
+// Summarizer is an Analyzer with warnings about a walk as a whole, such as
+// the files it left out; Run collects them once the walk is done.
+type Summarizer interface {
+	// Summary returns the warnings of the walk just finished and forgets
+	// them.
+	Summary() []Warning
 }
 
 // Options tune a walk.
@@ -139,6 +148,14 @@ func Run(ctx context.Context, a artifact.Artifact, analyzers []Analyzer, opts Op
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	for _, an := range analyzers {
+		if s, ok := an.(Summarizer); ok {
+			for _, w := range s.Summary() {
+				w.Analyzer = cmp.Or(w.Analyzer, an.Name())
+				warn(w)
+			}
+		}
 	}
 	sortWarnings(warnings)
 	return &Result{Stats: stats, Warnings: warnings}, nil

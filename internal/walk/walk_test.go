@@ -155,3 +155,27 @@ func TestReadAllLimit(t *testing.T) {
 		t.Errorf("info = %s %d", f.Info.Name(), f.Size())
 	}
 }
+
+// summarizing is a recorder that also reports a warning about the walk.
+type summarizing struct {
+	recorder
+	summaries int
+}
+
+func (s *summarizing) Summary() []Warning {
+	s.summaries++
+	return []Warning{{Path: "x.lock", Message: "left out 1 file"}}
+}
+
+func TestRunCollectsSummaries(t *testing.T) {
+	a := &memArtifact{files: map[string]string{"x.lock": "lock"}}
+	s := &summarizing{recorder: recorder{name: "sum", suffix: ".none"}}
+	res, err := Run(context.Background(), a, []Analyzer{s}, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Warning{{Path: "x.lock", Analyzer: "sum", Message: "left out 1 file"}}
+	if s.summaries != 1 || !reflect.DeepEqual(res.Warnings, want) || res.Stats.Warnings != 1 {
+		t.Errorf("%d summaries; warnings %+v, stats %+v", s.summaries, res.Warnings, res.Stats)
+	}
+}

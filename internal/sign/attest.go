@@ -77,18 +77,11 @@ func Attest(ctx context.Context, ref string, predicate []byte, s signature.Signe
 	if err != nil {
 		return nil, err
 	}
-	c, err := newClient(ctx, opts.Registry)
+	o, err := openRef(ctx, opts.Registry, ref)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.parse(ref)
-	if err != nil {
-		return nil, err
-	}
-	d, desc, err := c.resolve(ctx, r)
-	if err != nil {
-		return nil, err
-	}
+	c, d, desc := o.c, o.d, o.desc
 	st := Statement{
 		Type:          StatementV01,
 		Subject:       []Subject{{Name: d.Context().Name(), Digest: map[string]string{"sha256": desc.Digest.Hex}}},
@@ -183,18 +176,11 @@ func VerifyAttestation(ctx context.Context, ref string, v signature.Verifier, op
 	if opts.PredicateType == "" {
 		return nil, errors.New("no predicate type")
 	}
-	c, err := newClient(ctx, opts.Registry)
+	o, err := openRef(ctx, opts.Registry, ref)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.parse(ref)
-	if err != nil {
-		return nil, err
-	}
-	d, _, err := c.resolve(ctx, r)
-	if err != nil {
-		return nil, err
-	}
+	c, r, d := o.c, o.ref, o.d
 	res := &AttestationResult{Reference: ref, Digest: d.DigestStr(), PredicateType: opts.PredicateType, Attestations: []VerifiedAttestation{}}
 	var found []string // predicate types of valid attestations
 	check := func(format Format, loc string, st *Statement, payloadErr error) {

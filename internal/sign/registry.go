@@ -79,6 +79,32 @@ func newClient(ctx context.Context, r Registry) (*client, error) {
 }
 
 // parse parses an image reference.
+// resolved is a reference found on its registry.
+type resolved struct {
+	c    *client
+	ref  name.Reference // as given, parsed
+	d    name.Digest    // the manifest digest ref names now
+	desc v1.Descriptor
+}
+
+// openRef connects to the registry of ref and resolves ref to the
+// manifest digest it names now: the first step of every operation here.
+func openRef(ctx context.Context, reg Registry, ref string) (*resolved, error) {
+	c, err := newClient(ctx, reg)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.parse(ref)
+	if err != nil {
+		return nil, err
+	}
+	d, desc, err := c.resolve(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &resolved{c: c, ref: r, d: d, desc: desc}, nil
+}
+
 func (c *client) parse(ref string) (name.Reference, error) {
 	var o []name.Option
 	if c.insec {

@@ -64,18 +64,11 @@ type SignResult struct {
 // Sign resolves ref to its manifest digest and signs that digest (never the
 // tag) with s, storing the signature in the same repository.
 func Sign(ctx context.Context, ref string, s signature.Signer, opts SignOptions) (*SignResult, error) {
-	c, err := newClient(ctx, opts.Registry)
+	o, err := openRef(ctx, opts.Registry, ref)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.parse(ref)
-	if err != nil {
-		return nil, err
-	}
-	d, desc, err := c.resolve(ctx, r)
-	if err != nil {
-		return nil, err
-	}
+	c, d, desc := o.c, o.d, o.desc
 	res := &SignResult{Digest: d.DigestStr(), Repository: d.Context().Name()}
 	if opts.Bundle {
 		res.Format = FormatBundle

@@ -78,18 +78,11 @@ type Rejected struct {
 // verification that finds no acceptable signature returns the Result and a
 // *NotVerifiedError; other errors are failures to check.
 func Verify(ctx context.Context, ref string, v signature.Verifier, opts VerifyOptions) (*Result, error) {
-	c, err := newClient(ctx, opts.Registry)
+	o, err := openRef(ctx, opts.Registry, ref)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.parse(ref)
-	if err != nil {
-		return nil, err
-	}
-	d, _, err := c.resolve(ctx, r)
-	if err != nil {
-		return nil, err
-	}
+	c, r, d := o.c, o.ref, o.d
 	res := &Result{Reference: ref, Digest: d.DigestStr(), Signatures: []Verified{}}
 	if err := c.verifyDigest(ctx, d, v, opts.Annotations, res); err != nil {
 		return res, err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -325,26 +326,36 @@ func newReviewMinutesCmd(g *globals, cf *clientFlags) *cobra.Command {
 		Example: `  redline review minutes 12 "Agreed: RASP rollout by Q1 (SEC-4711); WAF covers the edge meanwhile."`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseReviewID(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
-			rv, err := c.AddReviewMinutes(cmd.Context(), id, args[1])
-			if err != nil {
-				return clientErr(err)
-			}
-			return writeReviewSummary(g.stdout, &rv)
+			return g.actOnReview(cmd.Context(), cf, args[0], clientErr, func(ctx context.Context, c *server.Client, id int64) (review.Review, error) {
+				return c.AddReviewMinutes(ctx, id, args[1])
+			})
 		},
 	}
 }
 
+// actOnReview runs one call on the review whose id is arg and prints the
+// review the server answers with; onErr turns a failed call into the
+// command's error.
+func (g *globals) actOnReview(ctx context.Context, cf *clientFlags, arg string, onErr func(error) error,
+	call func(ctx context.Context, c *server.Client, id int64) (review.Review, error)) error {
+	id, err := parseReviewID(arg)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	rv, err := call(ctx, c, id)
+	if err != nil {
+		return onErr(err)
+	}
+	return writeReviewSummary(g.stdout, &rv)
+}
+
 // decisionErr makes a refused approval exit 1 (blocked) with the reasons;
 // other errors keep their codes.
-func decisionErr(g *globals, err error) error {
+func (g *globals) decisionErr(err error) error {
 	var ae *server.APIError
 	if errors.As(err, &ae) && ae.Status == 409 {
 		fmt.Fprintf(g.stderr, "redline: approval refused:\n  %s\n", strings.ReplaceAll(ae.Msg, "; ", "\n  "))
@@ -365,19 +376,9 @@ and you did not submit the model yourself.`,
 		Example: `  redline review approve 12 --note "RASP rollout tracked in SEC-4711"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseReviewID(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
-			rv, err := c.ApproveReview(cmd.Context(), id, note)
-			if err != nil {
-				return decisionErr(g, err)
-			}
-			return writeReviewSummary(g.stdout, &rv)
+			return g.actOnReview(cmd.Context(), cf, args[0], g.decisionErr, func(ctx context.Context, c *server.Client, id int64) (review.Review, error) {
+				return c.ApproveReview(ctx, id, note)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&note, "note", "", "a note kept with the decision")
@@ -392,22 +393,12 @@ func newReviewRejectCmd(g *globals, cf *clientFlags) *cobra.Command {
 		Example: `  redline review reject 12 --reason "tenant id taken from a request header (RL-TEN-003)"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseReviewID(args[0])
-			if err != nil {
-				return err
-			}
 			if strings.TrimSpace(reason) == "" {
 				return usageErr(errors.New("--reason is required: a veto says why"))
 			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
-			rv, err := c.RejectReview(cmd.Context(), id, reason)
-			if err != nil {
-				return decisionErr(g, err)
-			}
-			return writeReviewSummary(g.stdout, &rv)
+			return g.actOnReview(cmd.Context(), cf, args[0], g.decisionErr, func(ctx context.Context, c *server.Client, id int64) (review.Review, error) {
+				return c.RejectReview(ctx, id, reason)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the review is rejected (required)")

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -129,6 +130,10 @@ type kpiScope struct {
 	now          int64
 	sla          SLA
 	maxBreaches  int
+	// releases and pastTargets are currentReleases and
+	// pastReleaseTargets, read once for every KPI that needs them.
+	releases    func() (map[string]string, error)
+	pastTargets func() (map[int64]bool, error)
 }
 
 // productFilter returns the join and condition limiting rows of alias f
@@ -194,6 +199,8 @@ func (d *DB) KPIs(ctx context.Context, q KPIQuery) (KPIReport, error) {
 	// The KPIs are independent reads: run them side by side on the read pool.
 	values := make([]any, len(defs))
 	g, gctx := errgroup.WithContext(ctx)
+	scope.releases = sync.OnceValues(func() (map[string]string, error) { return d.currentReleases(gctx, scope) })
+	scope.pastTargets = sync.OnceValues(func() (map[int64]bool, error) { return d.pastReleaseTargets(gctx, scope) })
 	g.SetLimit(4)
 	for i, k := range defs {
 		g.Go(func() error {

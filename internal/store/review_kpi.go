@@ -61,7 +61,7 @@ func (d *DB) currentReleases(ctx context.Context, s *kpiScope) (map[string]strin
 }
 
 func kpiReviewCompletion(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	current, err := d.currentReleases(ctx, s)
+	current, err := s.releases()
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func kpiReviewFirstPass(ctx context.Context, d *DB, s *kpiScope) (any, error) {
 // old releases, which no new model of theirs will close, would count for
 // good. Products that never submitted a review have none.
 func (d *DB) pastReleaseTargets(ctx context.Context, s *kpiScope) (map[int64]bool, error) {
-	current, err := d.currentReleases(ctx, s)
+	current, err := s.releases()
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (d *DB) pastReleaseTargets(ctx context.Context, s *kpiScope) (map[int64]boo
 }
 
 func kpiDesignOpenRisks(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	past, err := d.pastReleaseTargets(ctx, s)
+	past, err := s.pastTargets()
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ type ExceptionsExpiring struct {
 }
 
 func kpiDesignExceptionsExpiring(ctx context.Context, d *DB, s *kpiScope) (any, error) {
-	past, err := d.pastReleaseTargets(ctx, s)
+	past, err := s.pastTargets()
 	if err != nil {
 		return nil, err
 	}

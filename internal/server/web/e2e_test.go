@@ -294,15 +294,22 @@ func TestDashboardEndToEnd(t *testing.T) {
 	if s := text("#expiring"); !strings.Contains(s, crit.RuleID) {
 		t.Errorf("expiring acceptances: %s", s)
 	}
+	if _, log := auditLog(ctx, t, st); !strings.Contains(log, "alice@example.com POST /ui/findings/{id}/state 303") {
+		t.Errorf("audit log lacks the acceptance:\n%s", log)
+	}
+}
+
+// auditLog returns the audit entries and one line per entry: actor,
+// action and status.
+func auditLog(ctx context.Context, t *testing.T, st store.Store) ([]store.AuditEntry, string) {
+	t.Helper()
 	entries, err := st.Audit(ctx, store.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var actions []string
+	var lines []string
 	for _, e := range entries {
-		actions = append(actions, fmt.Sprintf("%s %s %d", e.Actor, e.Action, e.Status))
+		lines = append(lines, fmt.Sprintf("%s %s %d", e.Actor, e.Action, e.Status))
 	}
-	if !strings.Contains(strings.Join(actions, "\n"), "alice@example.com POST /ui/findings/{id}/state 303") {
-		t.Errorf("audit log lacks the acceptance:\n%s", strings.Join(actions, "\n"))
-	}
+	return entries, strings.Join(lines, "\n")
 }

@@ -166,16 +166,9 @@ func TestReviewApprovalEndToEnd(t *testing.T) {
 	if err != nil || v.Pass {
 		t.Fatalf("gate after a model change: %+v %v, want blocked", v, err)
 	}
-	entries, err := st.Audit(ctx, store.AuditQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, e := range entries {
-		actions = append(actions, fmt.Sprintf("%s %s %d", e.Actor, e.Action, e.Status))
-	}
-	if !strings.Contains(strings.Join(actions, "\n"), "sam@example.com POST /ui/reviews/{id}/decision 303") {
-		t.Errorf("audit log lacks the approval:\n%s", strings.Join(actions, "\n"))
+	entries, log := auditLog(ctx, t, st)
+	if !strings.Contains(log, "sam@example.com POST /ui/reviews/{id}/decision 303") {
+		t.Errorf("audit log lacks the approval:\n%s", log)
 	}
 	// The approval is one entry: the dashboard's, not a generic one too.
 	n := 0
@@ -185,6 +178,6 @@ func TestReviewApprovalEndToEnd(t *testing.T) {
 		}
 	}
 	if n != 1 {
-		t.Errorf("%d audit entries for the one dashboard post:\n%s", n, strings.Join(actions, "\n"))
+		t.Errorf("%d audit entries for the one dashboard post:\n%s", n, log)
 	}
 }
